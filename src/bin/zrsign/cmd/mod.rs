@@ -1,0 +1,25 @@
+//! Subcommands, one file each.
+
+mod forge;
+mod toolchain;
+
+use clap::Subcommand;
+
+/// What `zrsign` can do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find or install solc, forge, anvil and cast, build the contracts, and print what was used.
+    Toolchain(toolchain::Args),
+    /// Run the resolved forge in the repository (`zrsign forge test`, `zrsign forge fmt --check`, …).
+    Forge(forge::Args),
+}
+
+impl Command {
+    /// Runs the subcommand.
+    pub async fn run(self) -> eyre::Result<()> {
+        match self {
+            Command::Toolchain(args) => args.run(),
+            Command::Forge(args) => args.run(),
+        }
+    }
+}

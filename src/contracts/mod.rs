@@ -1,0 +1,136 @@
+//! Compiles `contracts/` with foundry-compilers and the resolved solc, once per process.
+//!
+//! Artifacts go to `<target>/zrsign-contracts/` (not forge's `out/`, so a parallel `forge test`
+//! never races with this build); the compiler cache there makes an unchanged build a cache hit.
+//! A file lock serialises builds across processes.
+
+mod config;
+
+use crate::toolchain::{self, Toolchain, ToolchainError};
+use alloy::primitives::Bytes;
+use foundry_compilers::{
+    Artifact, ProjectPathsConfig,
+    artifacts::{BytecodeHash, EvmVersion, Optimizer, Settings, SettingsMetadata},
+    compilers::solc::{Solc, SolcCompiler, SolcSettings},
+};
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
+
+/// The sources the Rust side deploys; their imports are compiled with them.
+pub const SOURCES: [&str; 2] = ["contracts/ZrSign.sol", "contracts/ZrSignProxy.sol"];
+
+/// Why the contracts could not be built.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BuildError {
+    /// The toolchain is not available.
+    #[error(transparent)]
+    Toolchain(#[from] ToolchainError),
+    /// solc reported errors; the message is solc's.
+    #[error("solc failed to compile the contracts:\n{0}")]
+    Compiler(String),
+    /// foundry-compilers failed (I/O, cache, solc invocation).
+    #[error("contract build: {context}: {message}")]
+    Project {
+        /// What was being done.
+        context: String,
+        /// The error.
+        message: String,
+    },
+    /// A contract expected in the output is missing or has no bytecode.
+    #[error("contract build: no bytecode for {0}")]
+    MissingArtifact(String),
+}
+
+impl BuildError {
+    fn project(context: impl Into<String>, err: impl std::fmt::Display) -> Self {
+        Self::Project { context: context.into(), message: err.to_string() }
+    }
+}
+
+/// Creation bytecode of the deployable contracts.
+#[derive(Debug, Clone)]
+pub struct Artifacts {
+    /// The `ZrSign` implementation.
+    pub zrsign: Bytes,
+    /// The `ZrSignProxy` (OpenZeppelin ERC1967Proxy).
+    pub proxy: Bytes,
+}
+
+/// The compiled contracts, built once per process.
+pub fn artifacts() -> Result<&'static Artifacts, BuildError> {
+    static ARTIFACTS: OnceLock<Result<Artifacts, BuildError>> = OnceLock::new();
+    ARTIFACTS
+        .get_or_init(|| {
+            let toolchain = toolchain::toolchain()?;
+            build(toolchain)
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Where the Rust build writes its artifacts and cache.
+pub fn build_dir(root: &Path) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let target = if target.is_absolute() { target } else { root.join(target) };
+    target.join("zrsign-contracts")
+}
+
+/// Compiles [`SOURCES`] with the toolchain's solc.
+pub fn build(toolchain: &Toolchain) -> Result<Artifacts, BuildError> {
+    let root = &toolchain.root;
+    let foundry = config::FoundryConfig::read(root)?;
+    let dir = build_dir(root);
+    std::fs::create_dir_all(&dir).map_err(|e| BuildError::project(format!("create {}", dir.display()), e))?;
+    let lock_path = dir.join(".lock");
+    let lock =
+        File::create(&lock_path).map_err(|e| BuildError::project(format!("create {}", lock_path.display()), e))?;
+    lock.lock().map_err(|e| BuildError::project(format!("lock {}", lock_path.display()), e))?;
+
+    let paths = ProjectPathsConfig::builder()
+        .root(root)
+        .sources(root.join("contracts"))
+        .artifacts(dir.join("out"))
+        .build_infos(dir.join("out").join("build-info"))
+        .cache(dir.join("cache").join("solidity-files-cache.json"))
+        .libs([root.join("node_modules")])
+        .remappings(foundry.remappings.clone())
+        .build()
+        .map_err(|e| BuildError::project("project paths", e))?;
+
+    let mut settings = Settings {
+        optimizer: Optimizer { enabled: Some(true), runs: Some(foundry.optimizer_runs), details: None },
+        evm_version: Some(EvmVersion::Prague),
+        metadata: Some(SettingsMetadata::new(BytecodeHash::None, false)),
+        ..Default::default()
+    };
+    settings.remappings = foundry.remappings;
+    let solc = Solc::new(&toolchain.solc.path)
+        .map_err(|e| BuildError::project(format!("solc at {}", toolchain.solc.path.display()), e))?;
+    let project = foundry_compilers::ProjectBuilder::<SolcCompiler>::default()
+        .paths(paths)
+        .settings(SolcSettings { settings, ..Default::default() })
+        .offline()
+        .build(SolcCompiler::Specific(solc))
+        .map_err(|e| BuildError::project("project setup", e))?;
+
+    let sources: Vec<PathBuf> = SOURCES.iter().map(|s| root.join(s)).collect();
+    let output = project.compile_files(sources).map_err(|e| BuildError::project("compile", e))?;
+    if output.has_compiler_errors() {
+        return Err(BuildError::Compiler(
+            output.output().errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
+        ));
+    }
+    tracing::debug!(unchanged = output.is_unchanged(), "contracts compiled");
+    let bytecode = |name: &str| {
+        output
+            .find_first(name)
+            .and_then(|a| a.get_bytecode_bytes())
+            .map(|b| b.into_owned())
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| BuildError::MissingArtifact(name.to_owned()))
+    };
+    Ok(Artifacts { zrsign: bytecode("ZrSign")?, proxy: bytecode("ZrSignProxy")? })
+}
