@@ -2,11 +2,14 @@
 
 use crate::{
     backend::{Backend, BackendError, Call},
-    bindings::ZrSignAdmin,
+    bindings::{
+        IZrSign::{self, ChainFamily},
+        ZrSignAdmin,
+    },
     contracts::Artifacts,
 };
 use alloy::{
-    primitives::{Address, Bytes, U256},
+    primitives::{Address, B256, Bytes, U256, keccak256},
     sol_types::{SolCall, SolValue},
 };
 
@@ -64,7 +67,7 @@ pub async fn deploy<B: Backend>(backend: &B, artifacts: &Artifacts, roles: Roles
         (ZrSignAdmin::PAUSER_ROLECall {}.abi_encode(), roles.pauser),
     ] {
         let role = backend.call(Call { to: Some(proxy), input: role_call.into(), ..Default::default() }).await?;
-        let role = alloy::primitives::B256::abi_decode(&role)
+        let role = B256::abi_decode(&role)
             .map_err(|e| BackendError::Decode { context: "role id".into(), message: e.to_string() })?;
         backend.transact(roles.admin, proxy, ZrSignAdmin::grantRoleCall { role, account }, U256::ZERO).await?;
     }
@@ -73,4 +76,53 @@ pub async fn deploy<B: Backend>(backend: &B, artifacts: &Artifacts, roles: Roles
 
 fn created(address: Option<Address>, name: &str) -> Result<Address, BackendError> {
     address.ok_or_else(|| BackendError::Evm(format!("deployment of {name} returned no address")))
+}
+
+/// BIP-44 purpose and coin type of the EVM wallet type.
+pub const EVM_WALLET_TYPE: (u32, u32) = (44, 60);
+
+/// A wallet type's id, as v1 computes it: `keccak256(abi.encode(uint256 purpose, uint256 coinType))`.
+pub fn wallet_type_id(purpose: u32, coin_type: u32) -> B256 {
+    keccak256((U256::from(purpose), U256::from(coin_type)).abi_encode_params())
+}
+
+/// A chain's id: `keccak256(bytes(caip2))`.
+pub fn chain_id(caip2: &str) -> B256 {
+    keccak256(caip2.as_bytes())
+}
+
+/// What [`configure`] sets up.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The root public key (uncompressed x ‖ y).
+    pub root_public_key: [u8; 64],
+    /// MPC service fee of the EVM wallet type, in wei.
+    pub mpc_fee: u128,
+    /// EVM chains `(caip2, evm chain id)` the EVM wallet type may sign for.
+    pub evm_chains: Vec<(String, u64)>,
+}
+
+/// Sets the root key, registers the EVM wallet type and the chains, and allows them for it.
+/// Returns the EVM wallet type id.
+pub async fn configure<B: Backend>(
+    backend: &B,
+    proxy: Address,
+    admin: Address,
+    setup: &Setup,
+) -> Result<B256, BackendError> {
+    let fee = alloy::primitives::Uint::<96, 2>::from(setup.mpc_fee);
+    let root = IZrSign::setRootKeyCall { publicKey: Bytes::copy_from_slice(&setup.root_public_key) };
+    backend.transact(admin, proxy, root, U256::ZERO).await?;
+    let (purpose, coin_type) = EVM_WALLET_TYPE;
+    backend
+        .transact(admin, proxy, IZrSign::addWalletTypeCall { purpose, coinType: coin_type, mpcFee: fee }, U256::ZERO)
+        .await?;
+    let wallet_type = wallet_type_id(purpose, coin_type);
+    for (caip2, evm_chain_id) in &setup.evm_chains {
+        let add = IZrSign::addChainCall { caip2: caip2.clone(), family: ChainFamily::Evm, evmChainId: *evm_chain_id };
+        backend.transact(admin, proxy, add, U256::ZERO).await?;
+        let allow = IZrSign::allowChainCall { walletTypeId: wallet_type, chainId: chain_id(caip2) };
+        backend.transact(admin, proxy, allow, U256::ZERO).await?;
+    }
+    Ok(wallet_type)
 }

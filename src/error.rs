@@ -14,6 +14,9 @@ pub enum Error {
     /// A chain backend (revm or JSON-RPC) failed or a transaction reverted.
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// A client operation failed.
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
     /// The MPC responder could not process a request.
     #[error(transparent)]
     Mpc(#[from] crate::mpc::MpcError),

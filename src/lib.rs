@@ -7,13 +7,17 @@
 //! - [`bindings`]: `sol!` bindings generated from the contracts' interfaces, and revert decoding;
 //! - [`backend`]: one interface over in-process revm and JSON-RPC (anvil) chains;
 //! - [`deploy`]: deploys and configures the implementation behind its proxy;
+//! - [`client`]: the dapp-facing client (request, read the record back, wait for the answer);
+//! - [`devnet`]: a local network (deployment + running responder) and the verified request lifecycle;
 //! - [`mpc`]: the mock MPC network (key derivation, digests, signing, the responder loop);
 //! - [`forge`]: runs the Solidity test suites with the resolved toolchain.
 
 pub mod backend;
 pub mod bindings;
+pub mod client;
 pub mod contracts;
 pub mod deploy;
+pub mod devnet;
 mod error;
 pub mod forge;
 pub mod mpc;

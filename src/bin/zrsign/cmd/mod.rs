@@ -1,5 +1,6 @@
 //! Subcommands, one file each.
 
+mod demo;
 mod forge;
 mod toolchain;
 
@@ -8,6 +9,8 @@ use clap::Subcommand;
 /// What `zrsign` can do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: anvil + ZrSign + the mock MPC responder, walking every request kind to a verified answer.
+    Demo(demo::Args),
     /// Find or install solc, forge, anvil and cast, build the contracts, and print what was used.
     Toolchain(toolchain::Args),
     /// Run the resolved forge in the repository (`zrsign forge test`, `zrsign forge fmt --check`, …).
@@ -18,6 +21,7 @@ impl Command {
     /// Runs the subcommand.
     pub async fn run(self) -> eyre::Result<()> {
         match self {
+            Command::Demo(args) => args.run().await,
             Command::Toolchain(args) => args.run(),
             Command::Forge(args) => args.run(),
         }

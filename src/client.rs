@@ -1,0 +1,199 @@
+//! The dapp-facing Rust client: request keys and signatures, read the request record back from the
+//! receipt, and wait for the MPC network's verified answer.
+
+use crate::{
+    backend::{Backend, BackendError, Receipt},
+    bindings::IZrSign::{self, Request, RequestKind, RequestStatus, ZrSignParams},
+};
+use alloy::{
+    primitives::{Address, B256, Bytes, Log, U256},
+    sol_types::SolEvent,
+};
+use std::time::Duration;
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The chain operation failed (a revert carries the decoded `IZrSign` error).
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// A receipt or the logs lack the event the operation expects.
+    #[error("no {event} event for request {id}")]
+    MissingEvent {
+        /// The event's name.
+        event: &'static str,
+        /// The request.
+        id: U256,
+    },
+    /// The request was not settled in time.
+    #[error("request {id} still {status:?} after {waited:?}")]
+    Timeout {
+        /// The request.
+        id: U256,
+        /// Its last status.
+        status: RequestStatus,
+        /// How long the client waited.
+        waited: Duration,
+    },
+}
+
+/// A request as the contract recorded it.
+#[derive(Debug, Clone)]
+pub struct Requested {
+    /// Its id.
+    pub id: U256,
+    /// The record (re-supplied by whoever settles it).
+    pub request: Request,
+    /// The bytes signed over (sign requests; for v1 legacy transactions, with the chain id written in).
+    pub payload: Bytes,
+    /// The request transaction's receipt.
+    pub receipt: Receipt,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone)]
+pub enum Settlement {
+    /// A key: its address and compressed public key.
+    Key {
+        /// EVM address.
+        address: Address,
+        /// Compressed SEC1 public key.
+        public_key: Bytes,
+    },
+    /// A signature over `digest` by `signer`.
+    Signature {
+        /// The key's address.
+        signer: Address,
+        /// The digest.
+        digest: B256,
+        /// 65 bytes r ‖ s ‖ v.
+        signature: Bytes,
+    },
+    /// Rejected by the network.
+    Rejected {
+        /// The reason code.
+        reason: u8,
+    },
+    /// Reclaimed after its deadline.
+    Reclaimed,
+}
+
+/// A client of one ZrSign deployment.
+pub struct Client<'a, B> {
+    backend: &'a B,
+    proxy: Address,
+}
+
+impl<'a, B: Backend> Client<'a, B> {
+    /// A client of the proxy at `proxy`.
+    pub fn new(backend: &'a B, proxy: Address) -> Self {
+        Self { backend, proxy }
+    }
+
+    /// Requests a key for `owner`, paying `value` (the current quote when `None`).
+    pub async fn request_key(
+        &self,
+        from: Address,
+        owner: Address,
+        wallet_type_id: B256,
+        options: u8,
+        value: Option<U256>,
+    ) -> Result<Requested, ClientError> {
+        let value = match value {
+            Some(v) => v,
+            None => {
+                self.backend.view(self.proxy, IZrSign::keyFeeCall { walletTypeId: wallet_type_id, options }).await?
+            }
+        };
+        let params = IZrSign::ZrKeyReqParams { owner, walletTypeId: wallet_type_id, options };
+        let receipt = self.backend.transact(from, self.proxy, IZrSign::zrKeyReqCall { params }, value).await?;
+        let event = find::<IZrSign::ZrKeyRequested>(&receipt.logs)
+            .ok_or(ClientError::MissingEvent { event: "ZrKeyRequested", id: U256::ZERO })?;
+        Ok(Requested { id: event.requestId, request: event.request, payload: Bytes::new(), receipt })
+    }
+
+    /// Requests a signature of `kind` (Hash, Data or Tx), paying `value` (the current quote when `None`).
+    pub async fn request_signature(
+        &self,
+        from: Address,
+        kind: RequestKind,
+        params: ZrSignParams,
+        value: Option<U256>,
+    ) -> Result<Requested, ClientError> {
+        let value = match value {
+            Some(v) => v,
+            None => {
+                self.backend.view(self.proxy, IZrSign::signFeeCall { walletTypeId: params.walletTypeId, kind }).await?
+            }
+        };
+        let receipt = match kind {
+            RequestKind::Hash => {
+                self.backend.transact(from, self.proxy, IZrSign::zrSignHashCall { params }, value).await
+            }
+            RequestKind::Data => {
+                self.backend.transact(from, self.proxy, IZrSign::zrSignDataCall { params }, value).await
+            }
+            _ => self.backend.transact(from, self.proxy, IZrSign::zrSignTxCall { params }, value).await,
+        }?;
+        let event = find::<IZrSign::ZrSignRequested>(&receipt.logs)
+            .ok_or(ClientError::MissingEvent { event: "ZrSignRequested", id: U256::ZERO })?;
+        Ok(Requested { id: event.requestId, request: event.request, payload: event.payload, receipt })
+    }
+
+    /// A request's status.
+    pub async fn status(&self, id: U256) -> Result<RequestStatus, ClientError> {
+        Ok(self.backend.view(self.proxy, IZrSign::requestStatusCall { requestId: id }).await?)
+    }
+
+    /// Waits (polling every `interval`, at most `timeout`) until the request is settled, and returns how.
+    pub async fn wait_settled(
+        &self,
+        requested: &Requested,
+        interval: Duration,
+        timeout: Duration,
+    ) -> Result<Settlement, ClientError> {
+        let started = std::time::Instant::now();
+        loop {
+            let status = self.status(requested.id).await?;
+            if status != RequestStatus::Open {
+                return self.settlement(requested).await;
+            }
+            if started.elapsed() >= timeout {
+                return Err(ClientError::Timeout { id: requested.id, status, waited: started.elapsed() });
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+
+    /// Reads how a settled request ended from the contract's events.
+    pub async fn settlement(&self, requested: &Requested) -> Result<Settlement, ClientError> {
+        let latest = self.backend.block_number().await?;
+        let logs = self.backend.logs(self.proxy, requested.receipt.block_number, latest).await?;
+        let id = requested.id;
+        for entry in logs {
+            let log = &entry.log;
+            if let Some(e) = decode::<IZrSign::ZrKeyResponded>(log).filter(|e| e.requestId == id) {
+                return Ok(Settlement::Key { address: e.evmAddress, public_key: e.publicKey });
+            }
+            if let Some(e) = decode::<IZrSign::ZrSignResponded>(log).filter(|e| e.requestId == id) {
+                return Ok(Settlement::Signature { signer: e.signer, digest: e.digest, signature: e.signature });
+            }
+            if let Some(e) = decode::<IZrSign::ZrRequestRejected>(log).filter(|e| e.requestId == id) {
+                return Ok(Settlement::Rejected { reason: e.reasonCode });
+            }
+            if decode::<IZrSign::ZrRequestReclaimed>(log).is_some_and(|e| e.requestId == id) {
+                return Ok(Settlement::Reclaimed);
+            }
+        }
+        Err(ClientError::MissingEvent { event: "settlement", id })
+    }
+}
+
+/// The first `E` event among `logs`.
+pub fn find<E: SolEvent>(logs: &[Log]) -> Option<E> {
+    logs.iter().find_map(decode::<E>)
+}
+
+fn decode<E: SolEvent>(log: &Log) -> Option<E> {
+    (log.topics().first() == Some(&E::SIGNATURE_HASH)).then(|| E::decode_log(log).ok().map(|l| l.data)).flatten()
+}
