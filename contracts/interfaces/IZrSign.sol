@@ -430,7 +430,10 @@ interface IZrSign {
         returns (uint256 mpc, uint256 netResp, uint256 total);
 
     /// @notice v1 key fee quote for the EVM wallet type (44, 60), as v1's key fee has no wallet type.
-    function estimateFee(uint8 options, uint256 value) external view returns (uint256 mpc, uint256 netResp, uint256 total);
+    function estimateFee(uint8 options, uint256 value)
+        external
+        view
+        returns (uint256 mpc, uint256 netResp, uint256 total);
 
     /// @notice v1: answered keys of an owner as EIP-55 address strings (unanswered ones skipped).
     function getZrKeys(bytes32 walletTypeId, address owner) external view returns (string[] memory);
