@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IZrSign} from "../../interfaces/IZrSign.sol";
-import {SuitesBase} from "../helpers/SuitesBase.sol";
+import {ZrSignBase} from "../utils/ZrSignBase.sol";
 import {ZrKeys} from "../helpers/ZrKeys.sol";
 import {Rlp} from "../helpers/Rlp.sol";
 
@@ -85,7 +85,7 @@ contract V1Dapp {
 }
 
 /// @title V1DappTest — an unmodified v1 dapp works against this deployment (spec §10)
-contract V1DappTest is SuitesBase {
+contract V1DappTest is ZrSignBase {
     V1Dapp internal dapp;
     address internal recipient = makeAddr("recipient");
 
@@ -113,26 +113,26 @@ contract V1DappTest is SuitesBase {
     }
 
     function test_identifiers_matchV1() public view {
-        assertEq(evmWalletType, keccak256(abi.encode(uint256(44), uint256(60))));
-        assertEq(evmWalletType, dapp.EVM_WALLET_TYPE());
-        assertEq(localChain, keccak256(bytes(localCaip2)));
+        assertEq(EVM, keccak256(abi.encode(uint256(44), uint256(60))));
+        assertEq(EVM, dapp.EVM_WALLET_TYPE());
+        assertEq(LOCAL, keccak256(bytes("eip155:31337")));
         ISign s = ISign(address(zr));
-        assertTrue(s.isWalletTypeSupported(evmWalletType));
+        assertTrue(s.isWalletTypeSupported(EVM));
         assertFalse(s.isWalletTypeSupported(keccak256(abi.encode(uint256(84), uint256(0)))));
-        assertTrue(s.isChainIdSupported(evmWalletType, otherChain));
-        assertFalse(s.isChainIdSupported(evmWalletType, keccak256("eip155:999")));
-        assertEq(s.version(), zrs.version());
+        assertTrue(s.isChainIdSupported(EVM, MAINNET));
+        assertFalse(s.isChainIdSupported(EVM, keccak256("eip155:999")));
+        assertEq(s.version(), zr.version());
     }
 
     function test_estimateFee_totalIsMpcPlusNetResp() public view {
         ISign s = ISign(address(zr));
         (uint256 mpcPart, uint256 net, uint256 total) = s.estimateFee(1, 0);
         assertEq(mpcPart + net, total);
-        assertGe(total, zr.keyFee(evmWalletType, 1));
-        (mpcPart, net, total) = s.estimateFee(evmWalletType, address(dapp), 0, 0);
+        assertGe(total, zr.keyFee(EVM, 1));
+        (mpcPart, net, total) = s.estimateFee(EVM, address(dapp), 0, 0);
         assertEq(mpcPart + net, total);
-        assertGe(total, zr.signFee(evmWalletType, IZrSign.RequestKind.Hash));
-        assertGe(total, zr.signFee(evmWalletType, IZrSign.RequestKind.Tx));
+        assertGe(total, zr.signFee(EVM, IZrSign.RequestKind.Hash));
+        assertGe(total, zr.signFee(EVM, IZrSign.RequestKind.Tx));
     }
 
     function test_v1Dapp_keyHashAndTransfer_answeredAndVerified() public {
@@ -140,25 +140,25 @@ contract V1DappTest is SuitesBase {
         vm.recordLogs();
         dapp.requestKey();
         uint256 keyId = ISign(address(zr)).getTraceId();
-        IZrSign.Request memory keyReq = _lastRequest(keyId);
+        IZrSign.Request memory keyReq = _keyRequestFromLogs(vm.getRecordedLogs());
         assertEq(keyReq.owner, address(dapp));
-        vm.prank(mpc);
-        zr.zrKeyRes(keyId, keyReq, _childPublicKey(keyReq));
+        assertEq(keyReq.requester, address(dapp));
+        _answerKey(keyId, keyReq);
 
-        address keyAddr = vm.addr(_childSecret(address(dapp), evmWalletType, 0));
+        address keyAddr = vm.addr(_childSecretOf(address(dapp), EVM, 0));
         string[] memory keys = dapp.myKeys();
         assertEq(keys.length, 1);
         assertEq(keys[0], vm.toString(keyAddr), "EIP-55 checksummed");
-        assertEq(ISign(address(zr)).getZrKey(evmWalletType, address(dapp), 0), vm.toString(keyAddr));
+        assertEq(ISign(address(zr)).getZrKey(EVM, address(dapp), 0), vm.toString(keyAddr));
 
         // Hash signature.
         bytes32 hash = keccak256("v1 dapp hash");
         vm.recordLogs();
-        dapp.signHash(0, localChain, hash);
+        dapp.signHash(0, LOCAL, hash);
         uint256 hashId = ISign(address(zr)).getTraceId();
-        IZrSign.Request memory hashReq = _lastRequest(hashId);
+        (IZrSign.Request memory hashReq,) = _signRequestFromLogs(vm.getRecordedLogs());
         assertEq(hashReq.digest, hash);
-        bytes memory hashSig = _childSignature(hashReq);
+        bytes memory hashSig = _signatureFor(hashReq);
         vm.prank(mpc);
         zr.zrSignRes(hashId, hashReq, hashSig);
         assertEq(uint8(zr.requestStatus(hashId)), uint8(IZrSign.RequestStatus.Answered));
@@ -167,22 +167,22 @@ contract V1DappTest is SuitesBase {
         // Transfer: v1 legacy payload with chain id 0, bound by the contract to the destination chain.
         bytes memory unsignedTx = Rlp.legacyTx(0, 2 gwei, 21_000, recipient, 0.5 ether, "", 0);
         vm.recordLogs();
-        dapp.signTx(0, otherChain, unsignedTx, true);
+        dapp.signTx(0, MAINNET, unsignedTx, true);
         uint256 txId = ISign(address(zr)).getTraceId();
-        (IZrSign.Request memory txReq, bytes memory signedPayload) = _lastRequestWithPayload(txId);
+        (IZrSign.Request memory txReq, bytes memory signedPayload) = _signRequestFromLogs(vm.getRecordedLogs());
 
-        bytes memory expected = Rlp.legacyTx(0, 2 gwei, 21_000, recipient, 0.5 ether, "", OTHER_EVM_CHAIN);
+        bytes memory expected = Rlp.legacyTx(0, 2 gwei, 21_000, recipient, 0.5 ether, "", MAINNET_ID);
         assertEq(signedPayload, expected, "payload rewritten to carry the destination chain id");
         bytes[] memory items = Rlp.decodeList(signedPayload);
         assertEq(items.length, 9);
-        assertEq(Rlp.toUint(items[6]), OTHER_EVM_CHAIN, "chain-id item");
+        assertEq(Rlp.toUint(items[6]), MAINNET_ID, "chain-id item");
         assertEq(Rlp.toUint(items[7]), 0);
         assertEq(Rlp.toUint(items[8]), 0);
         assertEq(address(bytes20(items[3])), recipient);
         assertEq(txReq.digest, keccak256(expected));
         assertTrue(txReq.broadcast);
 
-        bytes memory txSig = _childSignature(txReq);
+        bytes memory txSig = _signatureFor(txReq);
         vm.prank(mpc);
         zr.zrSignRes(txId, txReq, txSig);
         assertEq(uint8(zr.requestStatus(txId)), uint8(IZrSign.RequestStatus.Answered));
@@ -193,14 +193,12 @@ contract V1DappTest is SuitesBase {
     function test_v1Dapp_legacyTxForLocalChain_boundToLocalChainId() public {
         vm.recordLogs();
         dapp.requestKey();
-        IZrSign.Request memory keyReq = _lastRequest(1);
-        vm.prank(mpc);
-        zr.zrKeyRes(1, keyReq, _childPublicKey(keyReq));
+        _answerKey(1, _keyRequestFromLogs(vm.getRecordedLogs()));
 
         bytes memory unsignedTx = Rlp.legacyTx(7, 1 gwei, 50_000, recipient, 1, hex"abcdef", 0);
         vm.recordLogs();
-        dapp.signTx(0, localChain, unsignedTx, false);
-        (, bytes memory signedPayload) = _lastRequestWithPayload(2);
+        dapp.signTx(0, LOCAL, unsignedTx, false);
+        (, bytes memory signedPayload) = _signRequestFromLogs(vm.getRecordedLogs());
         assertEq(Rlp.toUint(Rlp.decodeList(signedPayload)[6]), block.chainid);
     }
 }

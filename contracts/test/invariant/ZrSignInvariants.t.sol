@@ -2,27 +2,29 @@
 pragma solidity ^0.8.28;
 
 import {IZrSign} from "../../interfaces/IZrSign.sol";
-import {SuitesBase} from "../helpers/SuitesBase.sol";
+import {ZrSignBase} from "../utils/ZrSignBase.sol";
 import {ZrKeys} from "../helpers/ZrKeys.sol";
 import {ZrSignHandler} from "./ZrSignHandler.sol";
 import {ZrSignGhosts} from "./ZrSignGhosts.sol";
 
 /// @title ZrSignInvariantsTest — protocol invariants under random users, MPC answers, admin changes and time
-contract ZrSignInvariantsTest is SuitesBase {
+contract ZrSignInvariantsTest is ZrSignBase {
     ZrSignHandler internal handler;
 
     function setUp() public override {
         super.setUp();
+        vm.prank(admin);
+        zr.setRequestTtl(30); // short enough that sequences reach expiries
         handler = new ZrSignHandler(
-            zr,
+            IZrSign(address(zr)),
             admin,
             mpc,
-            feeManager,
+            feeCollector,
             pauser,
             ROOT_SECRET,
-            evmWalletType,
-            [localChain, otherChain],
-            [uint64(block.chainid), OTHER_EVM_CHAIN]
+            EVM,
+            [LOCAL, MAINNET],
+            [LOCAL_ID, MAINNET_ID]
         );
         bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = ZrSignHandler.requestKey.selector;
@@ -97,14 +99,14 @@ contract ZrSignInvariantsTest is SuitesBase {
     function invariant_storedKeysAreDerivedChildren() public view {
         for (uint256 i; i < handler.answeredKeyCount(); ++i) {
             ZrSignGhosts.KeyRef memory k = handler.answeredKey(i);
-            IZrSign.KeyInfo memory info = zr.keyOf(k.owner, evmWalletType, k.index);
+            IZrSign.KeyInfo memory info = zr.keyOf(k.owner, EVM, k.index);
             assertEq(info.evmAddress, k.evmAddress, "stored key != child of root");
-            assertEq(info.evmAddress, zr.derivedAddress(k.owner, evmWalletType, k.index), "derivedAddress");
+            assertEq(info.evmAddress, zr.derivedAddress(k.owner, EVM, k.index), "derivedAddress");
             assertEq(info.publicKey, k.compressed, "compressed public key");
         }
         for (uint256 i; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);
-            assertEq(zr.keyCount(a, evmWalletType), handler.keyCountOf(a), "keyCount");
+            assertEq(zr.keyCount(a, EVM), handler.keyCountOf(a), "keyCount");
         }
     }
 
@@ -116,7 +118,7 @@ contract ZrSignInvariantsTest is SuitesBase {
             (, bytes32 s,) = ZrKeys.split(g.signature);
             assertLe(uint256(s), ZrKeys.HALF_N, "high s");
             assertEq(ZrKeys.recover(g.expectedDigest, g.signature), g.rec.signer, "signature does not recover");
-            assertEq(g.rec.signer, zr.keyOf(g.rec.owner, evmWalletType, g.rec.walletIndex).evmAddress, "signer");
+            assertEq(g.rec.signer, zr.keyOf(g.rec.owner, EVM, g.rec.walletIndex).evmAddress, "signer");
         }
         assertEq(handler.violationsOf().badSignatureAccepted, 0, "bad signature accepted");
         assertEq(handler.violationsOf().batchMiscount, 0, "batch miscounted");

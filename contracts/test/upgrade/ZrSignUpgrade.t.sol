@@ -7,13 +7,11 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
 import {IZrSign} from "../../interfaces/IZrSign.sol";
 import {ZrSign} from "../../ZrSign.sol";
-import {SuitesBase} from "../helpers/SuitesBase.sol";
+import {ZrSignBase} from "../utils/ZrSignBase.sol";
 import {ZrSignV2} from "./ZrSignV2.sol";
 
 /// @title ZrSignUpgradeTest — a populated proxy moves to V2 with every key, request, balance, setting and role intact
-contract ZrSignUpgradeTest is SuitesBase {
-    address internal alice = makeAddr("alice");
-    address internal bob = makeAddr("bob");
+contract ZrSignUpgradeTest is ZrSignBase {
     address internal carol = makeAddr("carol");
     address internal stranger = makeAddr("stranger");
 
@@ -51,40 +49,40 @@ contract ZrSignUpgradeTest is SuitesBase {
     /// @dev Keys (answered and pending), a reclaimed, a rejected, an answered and an open sign request, excess
     /// credits, responder reimbursements and protocol fees.
     function _populate() internal {
+        vm.deal(carol, 10 ether);
         // A request that expires and is reclaimed.
         vm.prank(admin);
         zr.setRequestTtl(10);
-        (uint256 lateId, IZrSign.Request memory late) = _requestKey(carol, carol);
+        (uint256 lateId, IZrSign.Request memory late) = _requestKeyFor(carol, carol, EVM, 1);
         vm.roll(block.number + 11);
         zr.reclaim(lateId, late);
         vm.prank(admin);
         zr.setRequestTtl(7200);
 
-        _createKey(alice); // alice 0
-        _createKey(alice); // alice 1
-        _createKey(bob); // bob 0
+        _newKey(alice); // alice 0
+        _newKey(alice); // alice 1
+        _newKey(bob); // bob 0
 
         // Rejected key request for bob.
-        (uint256 rejId, IZrSign.Request memory rej) = _requestKey(bob, bob);
+        (uint256 rejId, IZrSign.Request memory rej) = _requestKey(bob);
         vm.prank(mpc);
         zr.zrReject(rejId, rej, 7);
 
         // Answered hash request by alice.
-        (uint256 hId, IZrSign.Request memory h) = _requestHash(alice, 0, keccak256("answered"));
-        bytes memory sig = _childSignature(h);
+        (uint256 hId, IZrSign.Request memory h) = _signHashRequest(alice, 0, keccak256("answered"));
+        bytes memory sig = _signatureFor(h);
         vm.prank(mpc);
         zr.zrSignRes(hId, h, sig);
 
         // Excess payment credited to bob.
-        uint256 fee = zr.keyFee(evmWalletType, 2);
-        vm.deal(bob, fee + 1 ether);
+        uint256 fee = zr.keyFee(EVM, 2);
         vm.prank(bob);
-        uint256 excessId = zr.zrKeyReq{value: fee + 0.25 ether}(IZrSign.ZrKeyReqParams(bob, evmWalletType, 2));
+        uint256 excessId = zr.zrKeyReq{value: fee + 0.25 ether}(IZrSign.ZrKeyReqParams(bob, EVM, 2));
         assertGt(excessId, 0);
 
         // Open requests to answer after the upgrade.
-        (openKeyId, openKeyReq) = _requestKey(alice, carol);
-        (openHashId, openHashReq) = _requestHash(bob, 0, keccak256("open across the upgrade"));
+        (openKeyId, openKeyReq) = _requestKeyFor(alice, carol, EVM, 1);
+        (openHashId, openHashReq) = _signHashRequest(bob, 0, keccak256("open across the upgrade"));
 
         assertGt(zr.protocolFees(), 0);
         assertGt(zr.claimable(mpc), 0);
@@ -108,7 +106,7 @@ contract ZrSignUpgradeTest is SuitesBase {
         address[3] memory owners = [alice, bob, carol];
         for (uint256 o; o < 3; ++o) {
             for (uint256 i; i < 3; ++i) {
-                s.keys[o * 3 + i] = zr.keyOf(owners[o], evmWalletType, i);
+                s.keys[o * 3 + i] = zr.keyOf(owners[o], EVM, i);
             }
         }
         address[5] memory accounts = _accounts();
@@ -121,12 +119,9 @@ contract ZrSignUpgradeTest is SuitesBase {
         s.totalClaimable = zr.totalClaimable();
         s.balance = address(zr).balance;
         s.feeConfig = abi.encode(zr.feeConfig());
-        s.walletType = abi.encode(zr.walletType(evmWalletType));
+        s.walletType = abi.encode(zr.walletType(EVM));
         s.chains = abi.encode(
-            zr.chain(localChain),
-            zr.chain(otherChain),
-            zr.isChainIdSupported(evmWalletType, localChain),
-            zr.isChainIdSupported(evmWalletType, otherChain)
+            zr.chain(LOCAL), zr.chain(MAINNET), zr.isChainIdSupported(EVM, LOCAL), zr.isChainIdSupported(EVM, MAINNET)
         );
         s.keyVersion = zr.currentKeyVersion();
         (s.rootX, s.rootY) = zr.rootKey(s.keyVersion);
@@ -140,7 +135,7 @@ contract ZrSignUpgradeTest is SuitesBase {
         ZrSignV2 next = new ZrSignV2();
         v2Impl = address(next);
         vm.prank(admin);
-        zrs.upgradeToAndCall(address(next), abi.encodeCall(ZrSignV2.initializeV2, ("hello from v2")));
+        zr.upgradeToAndCall(address(next), abi.encodeCall(ZrSignV2.initializeV2, ("hello from v2")));
         return ZrSignV2(address(zr));
     }
 
@@ -152,19 +147,19 @@ contract ZrSignUpgradeTest is SuitesBase {
         assertEq(abi.encode(afterwards), abi.encode(before), "state changed across the upgrade");
         // Spot checks that read well in a failure report.
         assertEq(afterwards.nextRequestId, before.nextRequestId);
-        assertEq(afterwards.keys[0].evmAddress, vm.addr(_childSecret(alice, evmWalletType, 0)));
-        assertEq(afterwards.keys[3].evmAddress, vm.addr(_childSecret(bob, evmWalletType, 0)));
+        assertEq(afterwards.keys[0].evmAddress, vm.addr(_childSecretOf(alice, EVM, 0)));
+        assertEq(afterwards.keys[3].evmAddress, vm.addr(_childSecretOf(bob, EVM, 0)));
         assertEq(afterwards.protocolFees, before.protocolFees);
-        assertEq(zr.keyCount(alice, evmWalletType), 2);
-        assertEq(zr.getZrKey(evmWalletType, alice, 1), vm.toString(vm.addr(_childSecret(alice, evmWalletType, 1))));
+        assertEq(zr.keyCount(alice, EVM), 2);
+        assertEq(zr.getZrKey(EVM, alice, 1), vm.toString(vm.addr(_childSecretOf(alice, EVM, 1))));
 
         // Roles.
-        assertTrue(zrs.hasRole(zrs.DEFAULT_ADMIN_ROLE(), admin));
-        assertEq(zrs.defaultAdmin(), admin);
-        assertTrue(zrs.hasRole(zrs.MPC_ROLE(), mpc));
-        assertTrue(zrs.hasRole(zrs.FEE_ROLE(), feeManager));
-        assertTrue(zrs.hasRole(zrs.PAUSER_ROLE(), pauser));
-        assertFalse(zrs.hasRole(zrs.MPC_ROLE(), stranger));
+        assertTrue(zr.hasRole(zr.DEFAULT_ADMIN_ROLE(), admin));
+        assertEq(zr.defaultAdmin(), admin);
+        assertTrue(zr.hasRole(zr.MPC_ROLE(), mpc));
+        assertTrue(zr.hasRole(zr.FEE_ROLE(), feeCollector));
+        assertTrue(zr.hasRole(zr.PAUSER_ROLE(), pauser));
+        assertFalse(zr.hasRole(zr.MPC_ROLE(), stranger));
 
         // V2 is live.
         assertEq(_impl(), v2Impl);
@@ -176,42 +171,42 @@ contract ZrSignUpgradeTest is SuitesBase {
     function test_upgrade_openRequestsStillAnswerable() public {
         _upgrade();
 
-        vm.prank(mpc);
-        zr.zrKeyRes(openKeyId, openKeyReq, _childPublicKey(openKeyReq));
+        _answerKey(openKeyId, openKeyReq);
         assertEq(uint8(zr.requestStatus(openKeyId)), uint8(IZrSign.RequestStatus.Answered));
         assertEq(
-            zr.keyOf(carol, evmWalletType, openKeyReq.walletIndex).evmAddress,
-            vm.addr(_childSecret(carol, evmWalletType, openKeyReq.walletIndex))
+            zr.keyOf(carol, EVM, openKeyReq.walletIndex).evmAddress,
+            vm.addr(_childSecretOf(carol, EVM, openKeyReq.walletIndex))
         );
 
-        bytes memory sig = _childSignature(openHashReq);
+        bytes memory sig = _signatureFor(openHashReq);
         vm.prank(mpc);
         zr.zrSignRes(openHashId, openHashReq, sig);
         assertEq(uint8(zr.requestStatus(openHashId)), uint8(IZrSign.RequestStatus.Answered));
 
         // New requests keep counting from where V1 stopped, and money still flows.
         uint256 next = zr.nextRequestId();
-        (uint256 id,) = _requestHash(alice, 1, keccak256("after the upgrade"));
+        (uint256 id,) = _signHashRequest(alice, 1, keccak256("after the upgrade"));
         assertEq(id, next);
         uint256 owed = zr.claimable(bob);
+        uint256 balanceBefore = bob.balance;
         vm.prank(bob);
         zr.withdraw();
         assertEq(zr.claimable(bob), 0);
-        assertEq(bob.balance, owed + 0.75 ether);
+        assertEq(bob.balance, balanceBefore + owed);
         assertEq(address(zr).balance, zr.totalEscrow() + zr.totalClaimable() + zr.protocolFees());
     }
 
     function test_RevertWhen_upgradeByNonAdmin() public {
         ZrSignV2 next = new ZrSignV2();
-        address[4] memory callers = [stranger, mpc, feeManager, pauser];
+        address[4] memory callers = [stranger, mpc, feeCollector, pauser];
         for (uint256 i; i < callers.length; ++i) {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], zrs.DEFAULT_ADMIN_ROLE()
+                    IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], zr.DEFAULT_ADMIN_ROLE()
                 )
             );
             vm.prank(callers[i]);
-            zrs.upgradeToAndCall(address(next), "");
+            zr.upgradeToAndCall(address(next), "");
         }
         assertEq(_impl(), address(impl));
     }
@@ -250,7 +245,7 @@ contract ZrSignUpgradeTest is SuitesBase {
     function test_storageSlot_requestWritesInsideNamespace() public {
         bytes32 slot = _storageSlot();
         bytes32 configBefore = vm.load(address(zr), slot);
-        _requestHash(alice, 0, keccak256("moves the next request id"));
+        _signHashRequest(alice, 0, keccak256("moves the next request id"));
         assertNotEq(vm.load(address(zr), slot), configBefore, "the config/next-id word lives at the namespace");
     }
 
@@ -274,11 +269,9 @@ contract ZrSignUpgradeTest is SuitesBase {
 
     // ───────────────────────────── Helpers ─────────────────────────────
 
-    /// @dev ZrSign.STORAGE_SLOT() (read by selector so this file does not depend on the constant's Solidity name).
+    /// @dev The implementation's declared ERC-7201 slot.
     function _storageSlot() internal view returns (bytes32) {
-        (bool ok, bytes memory ret) = address(impl).staticcall(abi.encodeWithSignature("STORAGE_SLOT()"));
-        assertTrue(ok && ret.length == 32, "ZrSign exposes STORAGE_SLOT()");
-        return abi.decode(ret, (bytes32));
+        return impl.STORAGE_SLOT();
     }
 
     function _impl() internal view returns (address) {
