@@ -50,6 +50,7 @@ abstract contract ZrSignGhosts {
         uint256 lateAnswerAccepted; // an answer or rejection after the deadline was accepted
         uint256 pausedBypass; // a request or response was accepted while paused
         uint256 badSignatureAccepted; // a high-s or wrong-key signature was accepted
+        uint256 badKeyAccepted; // a public key that is not the derived child was accepted
         uint256 terminalReopened; // a settled request was settled again
         uint256 earlyReclaim; // a request was reclaimed before its deadline
         uint256 badRequestRecord; // an emitted request record / payload differs from what was asked
@@ -117,20 +118,20 @@ abstract contract ZrSignGhosts {
     function _pickOpen(uint256 seed, KindFilter filter) internal view returns (bool, uint256) {
         uint256 n = openIds.length;
         for (uint256 i; i < n; ++i) {
-            uint256 id = openIds[(seed + i) % n];
+            uint256 id = openIds[(seed % n + i) % n];
             if (_matches(ghostOf[id].rec.kind, filter)) return (true, id);
         }
         return (false, 0);
     }
 
-    /// @dev Up to `max` distinct open sign requests, scanning from a seeded position.
-    function _pickOpenSigns(uint256 seed, uint256 max) internal view returns (uint256[] memory ids) {
+    /// @dev Up to `max` distinct open requests matching `filter`, scanning from a seeded position.
+    function _pickOpenOf(uint256 seed, uint256 max, KindFilter filter) internal view returns (uint256[] memory ids) {
         uint256 n = openIds.length;
         ids = new uint256[](max);
         uint256 k;
         for (uint256 i; i < n && k < max; ++i) {
-            uint256 id = openIds[(seed + i) % n];
-            if (_matches(ghostOf[id].rec.kind, KindFilter.Sign)) ids[k++] = id;
+            uint256 id = openIds[(seed % n + i) % n];
+            if (_matches(ghostOf[id].rec.kind, filter)) ids[k++] = id;
         }
         assembly ("memory-safe") {
             mstore(ids, k)

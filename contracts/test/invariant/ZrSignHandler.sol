@@ -94,7 +94,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
 
     /// @dev Acts as one of the user actors.
     modifier useActor(uint256 actorSeed) {
-        currentActor = actors[bound(actorSeed, 0, actors.length - 1)];
+        currentActor = actors[_bound(actorSeed, 0, actors.length - 1)];
         _;
     }
 
@@ -113,10 +113,10 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         useActor(actorSeed)
         countCall("requestKey")
     {
-        address owner = actors[bound(ownerSeed, 0, actors.length - 1)];
-        uint8 options = uint8(bound(optionsSeed, 1, 2));
+        address owner = actors[_bound(ownerSeed, 0, actors.length - 1)];
+        uint8 options = uint8(_bound(optionsSeed, 1, 2));
         uint256 quote = zr.keyFee(walletTypeId, options);
-        uint256 value = quote + bound(excess, 0, 0.01 ether);
+        uint256 value = quote + _bound(excess, 0, 0.01 ether);
         vm.deal(currentActor, value);
         vm.recordLogs();
         vm.prank(currentActor);
@@ -140,9 +140,13 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         countCall("requestSign")
     {
         uint256[] storage owned = answeredIndexes[currentActor];
+        for (uint256 i = 1; owned.length == 0 && i < actors.length; ++i) {
+            currentActor = actors[(actorSeed % actors.length + i) % actors.length]; // the first actor holding a key
+            owned = answeredIndexes[currentActor];
+        }
         if (owned.length == 0) return;
         SignPlan memory plan;
-        plan.index = owned[bound(keySeed, 0, owned.length - 1)];
+        plan.index = owned[_bound(keySeed, 0, owned.length - 1)];
         plan.chain = chainSeed % 2;
         (plan.kind, plan.payload, plan.signed, plan.broadcast) =
             _makePayload(kindSeed, keySeed ^ excess, evmChainIds[plan.chain]);
@@ -150,7 +154,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
             ? bytes32(plan.payload)
             : plan.kind == IZrSign.RequestKind.Data ? ZrKeys.dataDigest(plan.payload) : keccak256(plan.signed);
         plan.quote = zr.signFee(walletTypeId, plan.kind);
-        plan.value = plan.quote + bound(excess, 0, 0.01 ether);
+        plan.value = plan.quote + _bound(excess, 0, 0.01 ether);
         _submitSign(plan);
     }
 
@@ -232,11 +236,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         vm.prank(mpc);
         try zr.zrKeyRes(id, g.rec, pub) {
             _noteUnexpectedAccept(g.rec.deadline);
-            _answered(id);
-            address addr = vm.addr(secret);
-            keyAddress[g.rec.owner][g.rec.walletIndex] = addr;
-            answeredIndexes[g.rec.owner].push(g.rec.walletIndex);
-            answeredKeys.push(KeyRef(g.rec.owner, g.rec.walletIndex, addr, ZrKeys.compressedPublicKey(secret)));
+            _recordKey(id);
         } catch {
             if (answerable) violations.validCallReverted++;
         }
@@ -268,7 +268,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
     /// @notice The responder answers up to three open sign requests in one batch, one possibly corrupted: good
     /// items are accepted, bad and late ones skipped, and the batch itself never reverts (unless paused).
     function answerSignBatch(uint256 requestSeed, uint256 corruptSeed) external syncBlock countCall("answerSignBatch") {
-        uint256[] memory ids = _pickOpenSigns(requestSeed, 3);
+        uint256[] memory ids = _pickOpenOf(requestSeed, 3, KindFilter.Sign);
         if (ids.length == 0) return;
         IZrSign.SignResponse[] memory items = new IZrSign.SignResponse[](ids.length);
         uint256 corruptAt = corruptSeed % 4; // 3 = none corrupted
@@ -296,6 +296,36 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         }
     }
 
+    /// @notice The responder answers up to three open key requests in one batch, one possibly with a wrong key
+    /// (the root's own public key): good items are stored, bad and late ones skipped.
+    function answerKeyBatch(uint256 requestSeed, uint256 corruptSeed) external syncBlock countCall("answerKeyBatch") {
+        uint256[] memory ids = _pickOpenOf(requestSeed, 3, KindFilter.Key);
+        if (ids.length == 0) return;
+        IZrSign.KeyResponse[] memory items = new IZrSign.KeyResponse[](ids.length);
+        uint256 corruptAt = corruptSeed % 4; // 3 = none corrupted
+        uint256 expected;
+        for (uint256 i; i < ids.length; ++i) {
+            IZrSign.Request memory rec = ghostOf[ids[i]].rec;
+            uint256 secret = i == corruptAt
+                ? rootSecret
+                : ZrKeys.childSecret(rootSecret, address(zr), rec.owner, walletTypeId, rec.walletIndex);
+            items[i] = IZrSign.KeyResponse(ids[i], rec, ZrKeys.publicKey(secret));
+            if (i != corruptAt && block.number <= rec.deadline) ++expected;
+        }
+        vm.prank(mpc);
+        try zr.zrKeyResBatch(items) returns (uint256 answered) {
+            if (paused) violations.pausedBypass++;
+            if (answered != expected) violations.batchMiscount++;
+            for (uint256 i; i < ids.length; ++i) {
+                if (zr.requestStatus(ids[i]) != IZrSign.RequestStatus.Answered) continue;
+                if (i == corruptAt) violations.badKeyAccepted++;
+                _recordKey(ids[i]);
+            }
+        } catch {
+            if (!paused) violations.validCallReverted++;
+        }
+    }
+
     /// @notice The responder rejects an open request (refused when late or paused).
     function reject(uint256 requestSeed, uint8 reason) external syncBlock countCall("reject") {
         (bool found, uint256 id) = _pickOpen(requestSeed, KindFilter.Any);
@@ -316,7 +346,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
     /// @notice Tries to settle an already settled request again (answer, reject or reclaim): must always revert.
     function resettle(uint256 requestSeed, uint256 mode) external syncBlock countCall("resettle") {
         if (settledIds.length == 0) return;
-        uint256 id = settledIds[bound(requestSeed, 0, settledIds.length - 1)];
+        uint256 id = settledIds[_bound(requestSeed, 0, settledIds.length - 1)];
         Ghost storage g = ghostOf[id];
         bool ok;
         vm.startPrank(mpc);
@@ -342,31 +372,32 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
     /// @notice The admin sets the MPC fee (within bounds).
     function setMpcFee(uint256 fee) external syncBlock countCall("setMpcFee") {
         vm.prank(admin);
-        zr.setMpcFee(walletTypeId, uint96(bound(fee, 0, maxMpcFee)));
+        zr.setMpcFee(walletTypeId, uint96(_bound(fee, 0, maxMpcFee)));
     }
 
     /// @notice The admin sets a request kind's response gas (within bounds).
     function setResponseGas(uint256 kindSeed, uint256 gas) external syncBlock countCall("setResponseGas") {
         vm.prank(admin);
-        zr.setResponseGas(IZrSign.RequestKind(kindSeed % 4), uint32(bound(gas, 0, maxResponseGas)));
+        zr.setResponseGas(IZrSign.RequestKind(kindSeed % 4), uint32(_bound(gas, 0, maxResponseGas)));
     }
 
     /// @notice The admin sets the gas buffer (within bounds).
     function setGasBuffer(uint256 pct) external syncBlock countCall("setGasBuffer") {
         vm.prank(admin);
-        zr.setGasBuffer(uint16(bound(pct, 0, maxGasBuffer)));
+        zr.setGasBuffer(uint16(_bound(pct, 0, maxGasBuffer)));
     }
 
     /// @notice The admin sets the request TTL (within bounds, capped at 80 blocks to keep expiries reachable).
     function setRequestTtl(uint256 blocks) external syncBlock countCall("setRequestTtl") {
-        uint32 t = uint32(bound(blocks, minTtl, maxTtl < minTtl + 80 ? maxTtl : minTtl + 80));
+        uint32 t = uint32(_bound(blocks, minTtl, maxTtl < minTtl + 80 ? maxTtl : minTtl + 80));
         vm.prank(admin);
         zr.setRequestTtl(t);
         ttl = t;
     }
 
-    /// @notice The pauser toggles the pause.
-    function togglePause() external syncBlock countCall("togglePause") {
+    /// @notice The pauser unpauses, or pauses one time in three (so sequences spend most time unpaused).
+    function togglePause(uint256 seed) external syncBlock countCall("togglePause") {
+        if (!paused && seed % 3 != 0) return;
         vm.prank(pauser);
         if (paused) zr.unpause();
         else zr.pause();
@@ -377,7 +408,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
     function withdrawFees(uint256 amount) external syncBlock countCall("withdrawFees") {
         uint256 available = zr.protocolFees();
         if (available == 0) return;
-        amount = bound(amount, 1, available);
+        amount = _bound(amount, 1, available);
         vm.prank(feeManager);
         zr.withdrawFees(feeManager, amount);
         ghost.feesWithdrawn += amount;
@@ -388,15 +419,15 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
 
     /// @notice Advances 1–40 blocks and sets a new base fee (0–20 gwei).
     function advanceBlocks(uint256 blocks, uint256 basefee) external countCall("advanceBlocks") {
-        currentBlock += bound(blocks, 1, 40);
-        currentBasefee = bound(basefee, 0, 20 gwei);
+        currentBlock += _bound(blocks, 1, 40);
+        currentBasefee = _bound(basefee, 0, 20 gwei);
         vm.roll(currentBlock);
         vm.fee(currentBasefee);
     }
 
     /// @notice Force-sends ether to the proxy (as a selfdestruct would).
     function forceSend(uint256 amount) external countCall("forceSend") {
-        amount = bound(amount, 1, 1 ether);
+        amount = _bound(amount, 1, 1 ether);
         vm.deal(address(zr), address(zr).balance + amount);
         ghost.forced += amount;
     }
@@ -405,7 +436,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
 
     /// @notice Logs how often each action ran and the ghost totals.
     function callSummary() external view {
-        string[20] memory names = [
+        string[21] memory names = [
             "requestKey",
             "requestSign",
             "answerKey",
@@ -414,6 +445,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
             "answerSign.late",
             "answerSign.corrupt",
             "answerSignBatch",
+            "answerKeyBatch",
             "reject",
             "reclaim",
             "resettle",
@@ -468,6 +500,18 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         requestIds.push(id);
         openPos[id] = openIds.length + 1;
         openIds.push(id);
+    }
+
+    /// @dev Records an accepted key answer (late ones are flagged).
+    function _recordKey(uint256 id) internal {
+        IZrSign.Request memory rec = ghostOf[id].rec;
+        if (block.number > rec.deadline) violations.lateAnswerAccepted++;
+        uint256 secret = ZrKeys.childSecret(rootSecret, address(zr), rec.owner, walletTypeId, rec.walletIndex);
+        address addr = vm.addr(secret);
+        keyAddress[rec.owner][rec.walletIndex] = addr;
+        answeredIndexes[rec.owner].push(rec.walletIndex);
+        answeredKeys.push(KeyRef(rec.owner, rec.walletIndex, addr, ZrKeys.compressedPublicKey(secret)));
+        _answered(id);
     }
 
     function _answered(uint256 id) internal {

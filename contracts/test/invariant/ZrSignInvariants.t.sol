@@ -8,6 +8,8 @@ import {ZrSignHandler} from "./ZrSignHandler.sol";
 import {ZrSignGhosts} from "./ZrSignGhosts.sol";
 
 /// @title ZrSignInvariantsTest — protocol invariants under random users, MPC answers, admin changes and time
+/// forge-config: default.invariant.runs = 64
+/// forge-config: default.invariant.depth = 100
 contract ZrSignInvariantsTest is ZrSignBase {
     ZrSignHandler internal handler;
 
@@ -26,25 +28,33 @@ contract ZrSignInvariantsTest is ZrSignBase {
             [LOCAL, MAINNET],
             [LOCAL_ID, MAINNET_ID]
         );
-        bytes4[] memory selectors = new bytes4[](18);
+        // Weighted: the request → answer → sign pipeline runs more often than admin and environment actions.
+        bytes4[] memory selectors = new bytes4[](25);
         selectors[0] = ZrSignHandler.requestKey.selector;
-        selectors[1] = ZrSignHandler.requestSign.selector;
-        selectors[2] = ZrSignHandler.withdraw.selector;
-        selectors[3] = ZrSignHandler.reclaim.selector;
-        selectors[4] = ZrSignHandler.answerKey.selector;
-        selectors[5] = ZrSignHandler.answerSign.selector;
-        selectors[6] = ZrSignHandler.answerSignBatch.selector;
-        selectors[7] = ZrSignHandler.reject.selector;
-        selectors[8] = ZrSignHandler.resettle.selector;
-        selectors[9] = ZrSignHandler.setMpcFee.selector;
-        selectors[10] = ZrSignHandler.setResponseGas.selector;
-        selectors[11] = ZrSignHandler.setGasBuffer.selector;
-        selectors[12] = ZrSignHandler.setRequestTtl.selector;
-        selectors[13] = ZrSignHandler.togglePause.selector;
-        selectors[14] = ZrSignHandler.withdrawFees.selector;
-        selectors[15] = ZrSignHandler.advanceBlocks.selector;
-        selectors[16] = ZrSignHandler.forceSend.selector;
-        selectors[17] = ZrSignHandler.requestKey.selector; // keys are the prerequisite of everything else
+        selectors[1] = ZrSignHandler.requestKey.selector;
+        selectors[2] = ZrSignHandler.requestKey.selector;
+        selectors[3] = ZrSignHandler.requestSign.selector;
+        selectors[4] = ZrSignHandler.requestSign.selector;
+        selectors[5] = ZrSignHandler.requestSign.selector;
+        selectors[6] = ZrSignHandler.answerKey.selector;
+        selectors[7] = ZrSignHandler.answerKey.selector;
+        selectors[8] = ZrSignHandler.answerSign.selector;
+        selectors[9] = ZrSignHandler.answerSign.selector;
+        selectors[10] = ZrSignHandler.answerKeyBatch.selector;
+        selectors[11] = ZrSignHandler.answerSignBatch.selector;
+        selectors[12] = ZrSignHandler.reject.selector;
+        selectors[13] = ZrSignHandler.reclaim.selector;
+        selectors[14] = ZrSignHandler.resettle.selector;
+        selectors[15] = ZrSignHandler.withdraw.selector;
+        selectors[16] = ZrSignHandler.withdrawFees.selector;
+        selectors[17] = ZrSignHandler.setMpcFee.selector;
+        selectors[18] = ZrSignHandler.setResponseGas.selector;
+        selectors[19] = ZrSignHandler.setGasBuffer.selector;
+        selectors[20] = ZrSignHandler.setRequestTtl.selector;
+        selectors[21] = ZrSignHandler.togglePause.selector;
+        selectors[22] = ZrSignHandler.advanceBlocks.selector;
+        selectors[23] = ZrSignHandler.advanceBlocks.selector;
+        selectors[24] = ZrSignHandler.forceSend.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -92,6 +102,7 @@ contract ZrSignInvariantsTest is ZrSignBase {
         }
         assertEq(uint8(zr.requestStatus(n + 1)), uint8(IZrSign.RequestStatus.None), "next id is None");
         assertEq(handler.violationsOf().terminalReopened, 0, "a settled request was settled again");
+        assertEq(handler.violationsOf().badKeyAccepted, 0, "a non-derived key was accepted");
         assertEq(handler.violationsOf().earlyReclaim, 0, "reclaimed before its deadline");
     }
 
