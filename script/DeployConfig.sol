@@ -17,6 +17,9 @@ abstract contract DeployConfig is Script {
     /// @notice anvil's account 0 (the well-known test mnemonic's first key).
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
 
+    /// @notice `ZRSIGN_ROOT_PUBKEY` is not 64 bytes (uncompressed x ‖ y without the 0x04 prefix).
+    error DeployConfigInvalidRootKey(uint256 length);
+
     /// @notice A chain in `ZRSIGN_CHAINS` is not of the form `eip155:<decimal chain id>`.
     error DeployConfigInvalidChain(string caip2);
 
@@ -41,19 +44,37 @@ abstract contract DeployConfig is Script {
     }
 
     /// @notice Reads the configuration from the environment, applying the defaults above.
+    /// @dev Set variables are parsed strictly (a malformed value reverts instead of silently falling back).
     function loadConfig() internal view returns (Config memory cfg) {
-        cfg.deployerKey = vm.envOr("PRIVATE_KEY", ANVIL_KEY_0);
+        cfg.deployerKey = _has("PRIVATE_KEY") ? vm.envUint("PRIVATE_KEY") : ANVIL_KEY_0;
         cfg.deployer = vm.addr(cfg.deployerKey);
-        cfg.admin = vm.envOr("ZRSIGN_ADMIN", cfg.deployer);
-        cfg.adminDelay = uint48(vm.envOr("ZRSIGN_ADMIN_DELAY", uint256(1 days)));
-        cfg.mpc = vm.envOr("ZRSIGN_MPC", cfg.deployer);
-        cfg.fee = vm.envOr("ZRSIGN_FEE", cfg.deployer);
-        cfg.pauser = vm.envOr("ZRSIGN_PAUSER", cfg.deployer);
-        cfg.rootPublicKey = vm.envOr("ZRSIGN_ROOT_PUBKEY", bytes(""));
-        cfg.mpcFee = uint96(vm.envOr("ZRSIGN_MPC_FEE", uint256(0)));
-        string[] memory fallbackChains = new string[](1);
-        fallbackChains[0] = string.concat("eip155:", vm.toString(block.chainid));
-        cfg.chains = parseChains(vm.envOr("ZRSIGN_CHAINS", ",", fallbackChains));
+        cfg.admin = _has("ZRSIGN_ADMIN") ? vm.envAddress("ZRSIGN_ADMIN") : cfg.deployer;
+        cfg.adminDelay = uint48(_has("ZRSIGN_ADMIN_DELAY") ? vm.envUint("ZRSIGN_ADMIN_DELAY") : 1 days);
+        cfg.mpc = _has("ZRSIGN_MPC") ? vm.envAddress("ZRSIGN_MPC") : cfg.deployer;
+        cfg.fee = _has("ZRSIGN_FEE") ? vm.envAddress("ZRSIGN_FEE") : cfg.deployer;
+        cfg.pauser = _has("ZRSIGN_PAUSER") ? vm.envAddress("ZRSIGN_PAUSER") : cfg.deployer;
+        cfg.rootPublicKey = readRootKey("ZRSIGN_ROOT_PUBKEY");
+        cfg.mpcFee = uint96(_has("ZRSIGN_MPC_FEE") ? vm.envUint("ZRSIGN_MPC_FEE") : 0);
+        string[] memory raw;
+        if (_has("ZRSIGN_CHAINS")) {
+            raw = vm.split(vm.envString("ZRSIGN_CHAINS"), ",");
+        } else {
+            raw = new string[](1);
+            raw[0] = string.concat("eip155:", vm.toString(block.chainid));
+        }
+        cfg.chains = parseChains(raw);
+    }
+
+    /// @notice A 64-byte root public key from variable `name` (empty if unset); any other length reverts.
+    function readRootKey(string memory name) internal view returns (bytes memory key) {
+        if (!_has(name)) return "";
+        key = vm.envBytes(name);
+        if (key.length != 64) revert DeployConfigInvalidRootKey(key.length);
+    }
+
+    /// @dev Whether a variable is set and non-empty.
+    function _has(string memory name) internal view returns (bool) {
+        return vm.envExists(name) && bytes(vm.envString(name)).length != 0;
     }
 
     /// @notice Parses CAIP-2 EVM chain ids (`eip155:<n>`), skipping empty entries.

@@ -16,14 +16,18 @@ contract DeployHarness is Deploy {
         return loadConfig();
     }
 
+    function rootKey(string memory name) external view returns (bytes memory) {
+        return readRootKey(name);
+    }
+
     function parse(string[] memory raw) external pure returns (EvmChain[] memory) {
         return parseChains(raw);
     }
 }
 
 /// @title DeployScriptTest — the deploy and upgrade scripts produce the configured deployment
-/// @dev Environment variables are process-wide and tests run in parallel, so only
-/// {test_run_readsEnvironment} and {test_upgradeScript_movesProxy} set any (disjoint names); the other tests
+/// @dev Environment variables are process-wide and tests run in parallel, so only {test_run_readsEnvironment},
+/// {test_upgradeScript_movesProxy} and {test_RevertWhen_rootKeyMalformed} set any (disjoint names); the other tests
 /// pass an explicit configuration to {Deploy.deploy}.
 contract DeployScriptTest is Test {
     uint256 internal constant ROOT_SECRET = uint256(keccak256("zrsign.deploy-test.root"));
@@ -133,6 +137,15 @@ contract DeployScriptTest is Test {
         raw[0] = "bip122:000000000019d6689c085ae165831e93";
         vm.expectRevert(abi.encodeWithSelector(DeployConfig.DeployConfigInvalidChain.selector, raw[0]));
         script.parse(raw);
+    }
+
+    function test_RevertWhen_rootKeyMalformed() public {
+        // Parsing is strict: a set but malformed variable reverts instead of falling back to a default. Uses a
+        // variable no other test sets, through a harness that reads only it.
+        vm.setEnv("ZRSIGN_TEST_ROOT_33", "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+        DeployHarness h = new DeployHarness();
+        vm.expectRevert(abi.encodeWithSelector(DeployConfig.DeployConfigInvalidRootKey.selector, 33));
+        h.rootKey("ZRSIGN_TEST_ROOT_33");
     }
 
     function test_upgradeScript_movesProxy() public {
