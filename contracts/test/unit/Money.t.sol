@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ZrSignBase} from "../utils/ZrSignBase.sol";
+import {IZrSign} from "../../interfaces/IZrSign.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+/// @dev Claims excess credit by overpaying a key request, then withdraws, re-entering withdraw from receive.
+contract ReentrantWithdrawer {
+    IZrSign internal immutable zr;
+    bool internal swallow;
+    uint256 public received;
+
+    constructor(IZrSign zr_) {
+        zr = zr_;
+    }
+
+    function request(bytes32 walletTypeId, uint256 value) external payable {
+        zr.zrKeyReq{value: value}(IZrSign.ZrKeyReqParams(address(this), walletTypeId, 1));
+    }
+
+    function attack(bool swallow_) external {
+        swallow = swallow_;
+        zr.withdraw();
+    }
+
+    receive() external payable {
+        received += msg.value;
+        if (swallow) {
+            try zr.withdraw() {} catch {}
+        } else {
+            zr.withdraw();
+        }
+    }
+}
+
+contract RevertingReceiver {
+    receive() external payable {
+        revert("no");
+    }
+}
+
+contract MoneyTest is ZrSignBase {
+    function test_reclaim_afterDeadlineCreditsFullEscrow() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        vm.roll(uint256(r.deadline) + 1);
+        uint256 amount = uint256(r.serviceFee) + r.gasFee;
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrRequestReclaimed(id, alice, amount);
+        vm.prank(bob); // anyone
+        zr.reclaim(id, r);
+        assertEq(zr.claimable(alice), amount);
+        assertEq(zr.totalEscrow(), 0);
+        assertEq(uint8(zr.requestStatus(id)), uint8(IZrSign.RequestStatus.Reclaimed));
+        _assertConservation(zr);
+    }
+
+    function test_RevertWhen_reclaimBeforeDeadline() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        vm.roll(r.deadline);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignRequestNotExpired.selector, id, r.deadline));
+        zr.reclaim(id, r);
+    }
+
+    function test_RevertWhen_reclaimTwice() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        vm.roll(uint256(r.deadline) + 1);
+        zr.reclaim(id, r);
+        vm.expectRevert(
+            abi.encodeWithSelector(IZrSign.ZrSignRequestNotOpen.selector, id, IZrSign.RequestStatus.Reclaimed)
+        );
+        zr.reclaim(id, r);
+    }
+
+    function test_RevertWhen_reclaimAnswered() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        _answerKey(id, r);
+        vm.roll(uint256(r.deadline) + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IZrSign.ZrSignRequestNotOpen.selector, id, IZrSign.RequestStatus.Answered)
+        );
+        zr.reclaim(id, r);
+    }
+
+    function test_reclaimAndWithdraw_whilePaused() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        vm.prank(pauser);
+        zr.pause();
+        vm.roll(uint256(r.deadline) + 1);
+        zr.reclaim(id, r);
+        uint256 before = alice.balance;
+        vm.prank(alice);
+        zr.withdraw();
+        assertEq(alice.balance, before + uint256(r.serviceFee) + r.gasFee);
+        _assertConservation(zr);
+    }
+
+    function test_withdraw_paysWholeClaimable() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        _answerKey(id, r);
+        uint256 before = mpc.balance;
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrWithdrawn(mpc, r.gasFee);
+        vm.prank(mpc);
+        zr.withdraw();
+        assertEq(mpc.balance, before + r.gasFee);
+        assertEq(zr.claimable(mpc), 0);
+        assertEq(zr.totalClaimable(), 0);
+        _assertConservation(zr);
+    }
+
+    function test_RevertWhen_withdrawNothing() public {
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignNothingToWithdraw.selector, bob));
+        vm.prank(bob);
+        zr.withdraw();
+    }
+
+    function test_RevertWhen_withdrawReentered() public {
+        ReentrantWithdrawer attacker = new ReentrantWithdrawer(zr);
+        uint256 fee = zr.keyFee(EVM, 1);
+        attacker.request{value: fee + 1 ether}(EVM, fee + 1 ether);
+        assertEq(zr.claimable(address(attacker)), 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignTransferFailed.selector, address(attacker), 1 ether));
+        attacker.attack(false);
+        // Swallowing the re-entry failure: paid exactly once.
+        attacker.attack(true);
+        assertEq(attacker.received(), 1 ether);
+        assertEq(zr.claimable(address(attacker)), 0);
+        _assertConservation(zr);
+    }
+
+    function test_RevertWhen_withdrawToRevertingReceiver() public {
+        RevertingReceiver receiver = new RevertingReceiver();
+        (uint256 id, IZrSign.Request memory r) = _requestKeyFor(alice, alice, EVM, 1);
+        vm.roll(uint256(r.deadline) + 1);
+        zr.reclaim(id, r);
+        vm.prank(feeCollector);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignInsufficientProtocolFees.selector, 1, 0));
+        zr.withdrawFees(address(receiver), 1);
+        // A fee payout to a reverting receiver fails with a typed error.
+        (uint256 id2, IZrSign.Request memory r2) = _requestKey(alice);
+        _answerKey(id2, r2);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignTransferFailed.selector, address(receiver), r2.serviceFee));
+        vm.prank(feeCollector);
+        zr.withdrawFees(address(receiver), r2.serviceFee);
+        _assertConservation(zr);
+    }
+
+    function test_withdrawFees_paysProtocolFees() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        _answerKey(id, r);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrFeesWithdrawn(bob, r.serviceFee);
+        uint256 before = bob.balance;
+        vm.prank(feeCollector);
+        zr.withdrawFees(bob, r.serviceFee);
+        assertEq(bob.balance, before + r.serviceFee);
+        assertEq(zr.protocolFees(), 0);
+        _assertConservation(zr);
+    }
+
+    function test_RevertWhen_withdrawFeesInvalid() public {
+        vm.startPrank(feeCollector);
+        vm.expectRevert(IZrSign.ZrSignZeroAddress.selector);
+        zr.withdrawFees(address(0), 0);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignInsufficientProtocolFees.selector, 1, 0));
+        zr.withdrawFees(bob, 1);
+        vm.stopPrank();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, bob, zr.FEE_ROLE())
+        );
+        vm.prank(bob);
+        zr.withdrawFees(bob, 0);
+    }
+
+    /// @dev Fee/escrow arithmetic: for any basefee, fee settings and overpayment, escrow + credited excess equals
+    /// msg.value, the escrow is the quote, and conservation holds through answer and withdrawals.
+    function testFuzz_feeEscrow_conserved(
+        uint256 basefee,
+        uint96 mpcFee,
+        uint32 keyGas,
+        uint32 hashGas,
+        uint16 buffer,
+        uint256 overpay,
+        uint8 options
+    ) public {
+        basefee = bound(basefee, 0, 10_000 gwei);
+        mpcFee = uint96(bound(mpcFee, 0, zr.MAX_MPC_FEE()));
+        keyGas = uint32(bound(keyGas, 0, zr.MAX_RESPONSE_GAS()));
+        hashGas = uint32(bound(hashGas, 0, zr.MAX_RESPONSE_GAS()));
+        buffer = uint16(bound(buffer, 0, zr.MAX_GAS_BUFFER_PCT()));
+        overpay = bound(overpay, 0, 100 ether);
+        options = uint8(bound(options, 1, 2));
+        vm.startPrank(admin);
+        zr.setMpcFee(EVM, mpcFee);
+        zr.setResponseGas(IZrSign.RequestKind.Key, keyGas);
+        zr.setResponseGas(IZrSign.RequestKind.Hash, hashGas);
+        zr.setGasBuffer(buffer);
+        vm.stopPrank();
+        vm.fee(basefee);
+
+        uint256 quote = zr.keyFee(EVM, options);
+        assertEq(quote, uint256(mpcFee) * options + uint256(keyGas) * basefee * (100 + buffer) / 100);
+        vm.recordLogs();
+        vm.prank(alice);
+        uint256 id = zr.zrKeyReq{value: quote + overpay}(IZrSign.ZrKeyReqParams(alice, EVM, options));
+        IZrSign.Request memory r = _keyRequestFromLogs(vm.getRecordedLogs());
+        assertEq(zr.totalEscrow() + zr.claimable(alice), quote + overpay);
+        assertEq(uint256(r.serviceFee) + r.gasFee, quote);
+        _assertConservation(zr);
+
+        _answerKey(id, r);
+        (uint256 sid, IZrSign.Request memory sr) = _signHashRequest(alice, 0, bytes32(uint256(1)));
+        assertEq(sr.gasFee, uint256(hashGas) * basefee * (100 + buffer) / 100);
+        _answerSign(sid, sr);
+        _assertConservation(zr);
+        assertEq(zr.protocolFees(), uint256(mpcFee) * options + mpcFee);
+        assertEq(zr.claimable(mpc), uint256(r.gasFee) + sr.gasFee);
+
+        if (zr.claimable(alice) != 0) {
+            vm.prank(alice);
+            zr.withdraw();
+        }
+        if (zr.claimable(mpc) != 0) {
+            vm.prank(mpc);
+            zr.withdraw();
+        }
+        uint256 fees = zr.protocolFees();
+        vm.prank(feeCollector);
+        zr.withdrawFees(feeCollector, fees);
+        assertEq(address(zr).balance, 0);
+        _assertConservation(zr);
+    }
+}
