@@ -12,6 +12,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     sol_types::{SolCall, SolValue},
 };
+use std::collections::BTreeMap;
 
 /// Who holds which role after deployment.
 #[derive(Debug, Clone, Copy)]
@@ -47,10 +48,26 @@ pub struct Deployment {
 /// Delay of a default-admin transfer set at initialisation (seconds).
 pub const ADMIN_TRANSFER_DELAY: u64 = 3 * 24 * 60 * 60;
 
+/// Deploys the external libraries ZrSign links against, then the linked implementation. Returns its
+/// address and the gas of its own deployment.
+pub async fn deploy_implementation<B: Backend>(
+    backend: &B,
+    artifacts: &Artifacts,
+    from: Address,
+) -> Result<(Address, u64), BackendError> {
+    let mut addresses = BTreeMap::new();
+    for (library, code) in &artifacts.libraries {
+        let receipt = backend.send(Call::deploy(from, code.clone())).await?;
+        addresses.insert(library.clone(), created(receipt.contract_address, library)?);
+    }
+    let code = artifacts.zrsign.link(&addresses).map_err(|e| BackendError::Evm(e.to_string()))?;
+    let receipt = backend.send(Call::deploy(from, code)).await?;
+    Ok((created(receipt.contract_address, "ZrSign")?, receipt.gas_used))
+}
+
 /// Deploys implementation + proxy (initialised, admin = `roles.admin`) and grants the other roles.
 pub async fn deploy<B: Backend>(backend: &B, artifacts: &Artifacts, roles: Roles) -> Result<Deployment, BackendError> {
-    let implementation_receipt = backend.send(Call::deploy(roles.admin, artifacts.zrsign.clone())).await?;
-    let implementation = created(implementation_receipt.contract_address, "ZrSign")?;
+    let (implementation, implementation_gas) = deploy_implementation(backend, artifacts, roles.admin).await?;
 
     let init = ZrSignAdmin::initializeCall {
         admin: roles.admin,
@@ -71,7 +88,7 @@ pub async fn deploy<B: Backend>(backend: &B, artifacts: &Artifacts, roles: Roles
             .map_err(|e| BackendError::Decode { context: "role id".into(), message: e.to_string() })?;
         backend.transact(roles.admin, proxy, ZrSignAdmin::grantRoleCall { role, account }, U256::ZERO).await?;
     }
-    Ok(Deployment { proxy, implementation, deploy_gas: [implementation_receipt.gas_used, proxy_receipt.gas_used] })
+    Ok(Deployment { proxy, implementation, deploy_gas: [implementation_gas, proxy_receipt.gas_used] })
 }
 
 fn created(address: Option<Address>, name: &str) -> Result<Address, BackendError> {

@@ -64,6 +64,22 @@ impl RevmBackend {
         }
     }
 
+    /// An independent copy of this chain's current state (to start many runs from one deployment).
+    pub fn fork(&self) -> Self {
+        let inner = self.lock();
+        Self {
+            inner: Mutex::new(Inner {
+                db: inner.db.clone(),
+                block: inner.block.clone(),
+                logs: inner.logs.clone(),
+                tx_count: inner.tx_count,
+                log_count_in_block: inner.log_count_in_block,
+            }),
+            chain_id: self.chain_id,
+            accounts: self.accounts.clone(),
+        }
+    }
+
     /// Sets the base fee of the current and later blocks.
     pub fn set_base_fee(&self, base_fee: u64) {
         self.lock().block.basefee = base_fee;

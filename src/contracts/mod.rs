@@ -7,13 +7,14 @@
 mod config;
 
 use crate::toolchain::{self, Toolchain, ToolchainError};
-use alloy::primitives::Bytes;
+use alloy::primitives::{Address, Bytes};
 use foundry_compilers::{
-    Artifact, ProjectPathsConfig,
-    artifacts::{BytecodeHash, EvmVersion, Optimizer, Settings, SettingsMetadata},
+    ProjectPathsConfig,
+    artifacts::{BytecodeHash, CompactBytecode, EvmVersion, Optimizer, Settings, SettingsMetadata},
     compilers::solc::{Solc, SolcCompiler, SolcSettings},
 };
 use std::{
+    collections::BTreeMap,
     fs::File,
     path::{Path, PathBuf},
     sync::OnceLock,
@@ -42,6 +43,9 @@ pub enum BuildError {
     /// A contract expected in the output is missing or has no bytecode.
     #[error("contract build: no bytecode for {0}")]
     MissingArtifact(String),
+    /// Creation code still references a library with no address.
+    #[error("contract build: library {0} is not linked")]
+    Unlinked(String),
 }
 
 impl BuildError {
@@ -53,10 +57,37 @@ impl BuildError {
 /// Creation bytecode of the deployable contracts.
 #[derive(Debug, Clone)]
 pub struct Artifacts {
-    /// The `ZrSign` implementation.
-    pub zrsign: Bytes,
+    /// The `ZrSign` implementation (may reference external libraries).
+    pub zrsign: Linkable,
     /// The `ZrSignProxy` (OpenZeppelin ERC1967Proxy).
     pub proxy: Bytes,
+    /// Creation code of every external library the build produced, by name.
+    pub libraries: BTreeMap<String, Bytes>,
+}
+
+/// Creation code that may still hold library placeholders.
+#[derive(Debug, Clone)]
+pub struct Linkable(CompactBytecode);
+
+impl Linkable {
+    /// The external libraries it must be linked with, as `(source file, library name)`.
+    pub fn libraries(&self) -> Vec<(String, String)> {
+        self.0
+            .link_references
+            .iter()
+            .flat_map(|(file, libs)| libs.keys().map(move |lib| (file.clone(), lib.clone())))
+            .collect()
+    }
+
+    /// The creation code with each library's placeholder replaced by its address (`addresses` by name).
+    pub fn link(&self, addresses: &BTreeMap<String, Address>) -> Result<Bytes, BuildError> {
+        let mut code = self.0.clone();
+        for (file, library) in self.libraries() {
+            let address = addresses.get(&library).ok_or_else(|| BuildError::Unlinked(library.clone()))?;
+            code.link(&file, &library, *address);
+        }
+        code.object.into_bytes().ok_or_else(|| BuildError::Unlinked("ZrSign (placeholder left after linking)".into()))
+    }
 }
 
 /// The compiled contracts, built once per process.
@@ -124,13 +155,19 @@ pub fn build(toolchain: &Toolchain) -> Result<Artifacts, BuildError> {
         ));
     }
     tracing::debug!(unchanged = output.is_unchanged(), "contracts compiled");
-    let bytecode = |name: &str| {
+    let compact = |name: &str| {
         output
             .find_first(name)
-            .and_then(|a| a.get_bytecode_bytes())
-            .map(|b| b.into_owned())
-            .filter(|b| !b.is_empty())
+            .and_then(|a| a.bytecode.clone())
+            .filter(|b| b.object.is_non_empty_bytecode())
             .ok_or_else(|| BuildError::MissingArtifact(name.to_owned()))
     };
-    Ok(Artifacts { zrsign: bytecode("ZrSign")?, proxy: bytecode("ZrSignProxy")? })
+    let linked = |name: &str| compact(name)?.into_bytes().ok_or_else(|| BuildError::Unlinked(name.to_owned()));
+    let zrsign = Linkable(compact("ZrSign")?);
+    let libraries = zrsign
+        .libraries()
+        .into_iter()
+        .map(|(_, library)| Ok((library.clone(), linked(&library)?)))
+        .collect::<Result<_, BuildError>>()?;
+    Ok(Artifacts { zrsign, proxy: linked("ZrSignProxy")?, libraries })
 }

@@ -22,9 +22,10 @@ impl Args {
         if self.build {
             let started = std::time::Instant::now();
             let artifacts = zrsign::contracts::artifacts().wrap_err("building contracts/")?;
+            let libraries: Vec<&str> = artifacts.libraries.keys().map(String::as_str).collect();
             println!(
-                "built ZrSign ({} bytes) and ZrSignProxy ({} bytes) in {:.1?}",
-                artifacts.zrsign.len(),
+                "built ZrSign (links {}) and ZrSignProxy ({} bytes) in {:.1?}",
+                if libraries.is_empty() { "no library".to_owned() } else { libraries.join(", ") },
                 artifacts.proxy.len(),
                 started.elapsed()
             );

@@ -1,0 +1,97 @@
+//! Differential properties between the Rust MPC side and the contract, on revm:
+//! Rust derivation == on-chain `derivedAddress` for any owner and index; Rust digest == the digest the
+//! contract computed and emitted for any data payload; the responder's signature recovers to the key.
+
+mod common;
+
+use alloy::primitives::{Address, B256, U256};
+use proptest::prelude::*;
+use std::sync::LazyLock;
+use zrsign::{
+    backend::{Backend, RevmBackend},
+    bindings::IZrSign::{self, RequestKind},
+    client::Client,
+    deploy::{self, Roles, Setup},
+    mpc::{
+        digest,
+        keys::{KeyPath, RootSecret},
+        sign,
+    },
+};
+
+const CHAIN_ID: u64 = 31_337;
+
+struct Fixture {
+    chain: RevmBackend,
+    proxy: Address,
+    wallet_type: B256,
+    root: RootSecret,
+    user: Address,
+    user_key: zrsign::mpc::keys::ChildSecret,
+    runtime: tokio::runtime::Runtime,
+}
+
+static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let (chain, proxy, wallet_type, root, user, user_key) = runtime.block_on(async {
+        let chain = RevmBackend::new(CHAIN_ID, 3);
+        let accounts = chain.accounts();
+        let (admin, mpc, user) = (accounts[0], accounts[1], accounts[2]);
+        let roles = Roles { admin, mpc, fee: admin, pauser: admin };
+        let proxy = deploy::deploy(&chain, common::artifacts(), roles).await.expect("deploy").proxy;
+        let root = RootSecret::from_seed("differential").expect("root");
+        let setup = Setup {
+            root_public_key: root.public().xy(),
+            mpc_fee: 0,
+            evm_chains: vec![("eip155:31337".into(), CHAIN_ID)],
+        };
+        let wallet_type = deploy::configure(&chain, proxy, admin, &setup).await.expect("configure");
+        // One answered key for the user.
+        let client = Client::new(&chain, proxy);
+        let requested = client.request_key(user, user, wallet_type, 1, None).await.expect("key request");
+        let path = KeyPath { chain_id: CHAIN_ID, proxy, owner: user, wallet_type_id: wallet_type, index: U256::ZERO };
+        let child = root.child(&path);
+        let answer = IZrSign::zrKeyResCall {
+            requestId: requested.id,
+            request: requested.request,
+            publicKey: child.public().xy().to_vec().into(),
+        };
+        chain.transact(mpc, proxy, answer, U256::ZERO).await.expect("key answer");
+        (chain, proxy, wallet_type, root, user, child)
+    });
+    Fixture { chain, proxy, wallet_type, root, user, user_key, runtime }
+});
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rust_derivation_equals_on_chain(owner in any::<[u8; 20]>(), index in any::<[u8; 32]>(), wallet_type in any::<[u8; 32]>()) {
+        let f = &*FIXTURE;
+        let (owner, index, wallet_type) = (Address::from(owner), U256::from_be_bytes(index), B256::from(wallet_type));
+        let path = KeyPath { chain_id: CHAIN_ID, proxy: f.proxy, owner, wallet_type_id: wallet_type, index };
+        let ours = f.root.public().derive(&path).address();
+        let call = IZrSign::derivedAddressCall { owner, walletTypeId: wallet_type, index };
+        let on_chain = f.runtime.block_on(f.chain.view(f.proxy, call)).expect("derivedAddress");
+        prop_assert_eq!(on_chain, ours);
+        prop_assert_eq!(f.root.child(&path).public().address(), ours, "secret and public derivation agree");
+    }
+
+    #[test]
+    fn rust_digest_equals_emitted_and_signature_recovers(data in prop::collection::vec(any::<u8>(), 0..300)) {
+        let f = &*FIXTURE;
+        let client = Client::new(&f.chain, f.proxy);
+        let params = IZrSign::ZrSignParams {
+            walletTypeId: f.wallet_type,
+            walletIndex: U256::ZERO,
+            dstChainId: deploy::chain_id("eip155:31337"),
+            payload: data.clone().into(),
+            broadcast: false,
+        };
+        let requested = f.runtime.block_on(client.request_signature(f.user, RequestKind::Data, params, None)).expect("request");
+        let ours = digest::digest(RequestKind::Data, &data, None).expect("digest");
+        prop_assert_eq!(requested.request.digest, ours);
+        let signature = sign::sign(&f.user_key, ours).expect("sign");
+        prop_assert_eq!(signature.recover_address_from_prehash(&ours).expect("recover"), requested.request.signer);
+    }
+}
