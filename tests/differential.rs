@@ -62,8 +62,13 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     Fixture { chain, proxy, wallet_type, root, user, user_key, runtime }
 });
 
+/// `PROPTEST_CASES`, default 64.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn rust_derivation_equals_on_chain(owner in any::<[u8; 20]>(), index in any::<[u8; 32]>(), wallet_type in any::<[u8; 32]>()) {
