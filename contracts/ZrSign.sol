@@ -11,11 +11,20 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
-import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IZrSign} from "./interfaces/IZrSign.sol";
 import {KeyDerivation} from "./libraries/KeyDerivation.sol";
 import {TxPayload} from "./libraries/TxPayload.sol";
+import {ZrSignAdminLogic} from "./libraries/ZrSignAdminLogic.sol";
+import {ZrSignViewLogic} from "./libraries/ZrSignViewLogic.sol";
+import {
+    Config,
+    Totals,
+    Pairing,
+    StoredKey,
+    RootKey,
+    ZrSignStorage,
+    ZrSignStorageLib
+} from "./libraries/ZrSignStorage.sol";
 
 /// @title ZrSign — zrSign v1 implementation (UUPS, behind ZrSignProxy)
 /// @notice Users pay to request derived keys and signatures; the MPC network answers and the contract verifies
@@ -24,6 +33,12 @@ import {TxPayload} from "./libraries/TxPayload.sol";
 /// @dev Each open request is ONE storage word: `keccak256(abi.encode(request))`. Settled requests keep a small
 /// terminal marker (2 Answered, 3 Rejected, 4 Reclaimed). Money conservation (spec §6):
 /// `address(this).balance >= totalEscrow + totalClaimable + protocolFees`, with equality absent forced ether.
+/// To fit EIP-170, the bodies of the cold functions (admin setters, fee quotes, key listings, registry and v1 string
+/// views) live in the external libraries {ZrSignAdminLogic} and {ZrSignViewLogic}, which share the one ERC-7201
+/// namespace ({ZrSignStorage}) and must be linked into this bytecode. Such a function here checks its role (the
+/// forwarding functions use no modifier with code after the body), then forwards its calldata unchanged by
+/// DELEGATECALL to the library function of the same selector ({_forward}). Access control, pausing and every hot path
+/// (requests, responses, rejections, reclaims, withdrawals) stay here as internal code.
 contract ZrSign is
     Initializable,
     UUPSUpgradeable,
@@ -32,7 +47,7 @@ contract ZrSign is
     ReentrancyGuardTransient,
     IZrSign
 {
-    using EnumerableSet for EnumerableSet.Bytes32Set;
+    using ZrSignStorageLib for ZrSignStorage;
 
     // ─────────────────────────────────────────────── Constants ───────────────────────────────────────────
 
@@ -47,102 +62,36 @@ contract ZrSign is
     uint256 public constant VERSION = 1;
 
     /// @notice Upper bound of a wallet type's MPC service fee.
-    uint256 public constant MAX_MPC_FEE = 1 ether;
+    uint256 public constant MAX_MPC_FEE = ZrSignStorageLib.MAX_MPC_FEE;
     /// @notice Upper bound of the responder gas of a request kind.
-    uint256 public constant MAX_RESPONSE_GAS = 2_000_000;
+    uint256 public constant MAX_RESPONSE_GAS = ZrSignStorageLib.MAX_RESPONSE_GAS;
     /// @notice Upper bound of the gas buffer percentage.
-    uint256 public constant MAX_GAS_BUFFER_PCT = 100;
+    uint256 public constant MAX_GAS_BUFFER_PCT = ZrSignStorageLib.MAX_GAS_BUFFER_PCT;
     /// @notice Lower bound of the request TTL, in blocks.
-    uint256 public constant MIN_REQUEST_TTL = 10;
+    uint256 public constant MIN_REQUEST_TTL = ZrSignStorageLib.MIN_REQUEST_TTL;
     /// @notice Upper bound of the request TTL, in blocks.
-    uint256 public constant MAX_REQUEST_TTL = 1_000_000;
+    uint256 public constant MAX_REQUEST_TTL = ZrSignStorageLib.MAX_REQUEST_TTL;
 
     /// @notice The EVM wallet type (44, 60) = keccak256(abi.encode(uint256(44), uint256(60))), v1's key fee quote.
-    bytes32 public constant EVM_WALLET_TYPE = 0xe146c2986893c43af5ff396310220be92058fb9f4ce76b929b80ef0d5307100a;
+    bytes32 public constant EVM_WALLET_TYPE = ZrSignStorageLib.EVM_WALLET_TYPE;
 
     /// @notice The ERC-7201 slot of {ZrSignStorage}:
     /// keccak256(abi.encode(uint256(keccak256("zrsign.storage.ZrSign")) - 1)) & ~bytes32(uint256(0xff)).
-    bytes32 public constant STORAGE_SLOT = 0xb3606034f959cf38738298789031534805168e9ff25bcce7a04c63c6a79ba000;
+    bytes32 public constant STORAGE_SLOT = ZrSignStorageLib.SLOT;
 
     /// @dev Terminal markers stored in place of a settled request's commitment.
-    bytes32 private constant ANSWERED = bytes32(uint256(RequestStatus.Answered));
-    bytes32 private constant REJECTED = bytes32(uint256(RequestStatus.Rejected));
-    bytes32 private constant RECLAIMED = bytes32(uint256(RequestStatus.Reclaimed));
+    bytes32 private constant ANSWERED = ZrSignStorageLib.ANSWERED;
+    bytes32 private constant REJECTED = ZrSignStorageLib.REJECTED;
+    bytes32 private constant RECLAIMED = ZrSignStorageLib.RECLAIMED;
 
     /// @dev Size of an ABI-encoded {Request} (13 static words).
     uint256 private constant REQUEST_SIZE = 13 * 32;
 
     // ─────────────────────────────────────────────── Storage ─────────────────────────────────────────────
 
-    /// @dev The hot slot, read and written once per request: fee settings and the next request id.
-    struct Config {
-        uint32 keyGas;
-        uint32 hashGas;
-        uint32 dataGas;
-        uint32 txGas;
-        uint16 gasBufferPct;
-        uint32 requestTtl;
-        uint64 nextRequestId;
-    }
-
-    /// @dev Accounting totals written by requests and settlements (uint96 holds 79 billion ether, far above the
-    /// ether supply), packed with the current root key version read by key requests.
-    struct Totals {
-        uint96 totalEscrow;
-        uint96 totalClaimable;
-        uint32 currentKeyVersion;
-    }
-
-    /// @dev A chain's registration (`family == None` = not registered).
-    struct Chain {
-        ChainFamily family;
-        uint64 evmChainId;
-        string caip2;
-    }
-
-    /// @dev A (wallet type, chain) pairing, carrying the chain's family and EVM id so a sign request needs one
-    /// read for both the allow check and the transaction chain-id check. Cleared when either side is removed.
-    struct Pairing {
-        bool allowed;
-        ChainFamily family;
-        uint64 evmChainId;
-    }
-
-    /// @dev A verified key: slot A = address | version | y parity, slot B = x.
-    struct StoredKey {
-        address evmAddress;
-        uint32 keyVersion;
-        uint8 yParity;
-        bytes32 x;
-    }
-
-    /// @dev A root public key.
-    struct RootKey {
-        bytes32 x;
-        bytes32 y;
-    }
-
-    /// @custom:storage-location erc7201:zrsign.storage.ZrSign
-    struct ZrSignStorage {
-        Config config;
-        Totals totals;
-        uint256 protocolFees;
-        mapping(uint256 requestId => bytes32) commitments;
-        mapping(address account => uint256) claimable;
-        mapping(bytes32 walletTypeId => WalletTypeInfo) walletTypes;
-        mapping(bytes32 chainId => Chain) chains;
-        mapping(bytes32 walletTypeId => mapping(bytes32 chainId => Pairing)) pairings;
-        mapping(bytes32 walletTypeId => EnumerableSet.Bytes32Set) chainsOf;
-        mapping(bytes32 chainId => EnumerableSet.Bytes32Set) walletTypesOf;
-        mapping(address owner => mapping(bytes32 walletTypeId => uint256)) keyCount;
-        mapping(bytes32 keyId => StoredKey) keys;
-        mapping(uint32 keyVersion => RootKey) rootKeys;
-    }
-
-    function _zrSignStorage() private pure returns (ZrSignStorage storage $) {
-        assembly {
-            $.slot := STORAGE_SLOT
-        }
+    /// @dev The namespace (see {ZrSignStorage}, shared with the logic libraries).
+    function _zrSignStorage() private pure returns (ZrSignStorage storage) {
+        return ZrSignStorageLib.layout();
     }
 
     // ─────────────────────────────────────────────── Setup ───────────────────────────────────────────────
@@ -159,13 +108,7 @@ contract ZrSign is
     function initialize(address admin, uint48 adminDelay) external initializer {
         __AccessControlDefaultAdminRules_init(adminDelay, admin);
         __Pausable_init();
-        _zrSignStorage().config.nextRequestId = 1;
-        _setResponseGas(RequestKind.Key, 150_000);
-        _setResponseGas(RequestKind.Hash, 60_000);
-        _setResponseGas(RequestKind.Data, 60_000);
-        _setResponseGas(RequestKind.Tx, 60_000);
-        _setGasBuffer(10);
-        _setRequestTtl(7200);
+        ZrSignAdminLogic.initializeDefaults();
     }
 
     // ─────────────────────────────────────────────── Requests ────────────────────────────────────────────
@@ -175,7 +118,7 @@ contract ZrSign is
         if (params.options != 1 && params.options != 2) revert ZrSignInvalidOptions(params.options);
         if (params.owner == address(0)) revert ZrSignZeroOwner();
         ZrSignStorage storage $ = _zrSignStorage();
-        WalletTypeInfo memory wt = _supportedWalletType($, params.walletTypeId);
+        WalletTypeInfo memory wt = $.supportedWalletType(params.walletTypeId);
         uint32 keyVersion = $.totals.currentKeyVersion;
         if (keyVersion == 0) revert ZrSignRootKeyNotSet();
         Config memory cfg = $.config;
@@ -212,7 +155,7 @@ contract ZrSign is
         Request memory request;
         bytes memory payload = _prepareSign($, params, kind, request);
         Config memory cfg = $.config;
-        requestId = _open($, cfg, request, _responseGas(cfg, kind));
+        requestId = _open($, cfg, request, ZrSignStorageLib.responseGas(cfg, kind));
         emit ZrSignRequested(requestId, msg.sender, request, payload);
     }
 
@@ -224,7 +167,7 @@ contract ZrSign is
         RequestKind kind,
         Request memory request
     ) private view returns (bytes memory payload) {
-        request.serviceFee = _supportedWalletType($, params.walletTypeId).mpcFee;
+        request.serviceFee = $.supportedWalletType(params.walletTypeId).mpcFee;
         Pairing memory pairing = $.pairings[params.walletTypeId][params.dstChainId];
         if (!pairing.allowed) {
             if ($.chains[params.dstChainId].family == ChainFamily.None) revert ZrSignUnknownChain(params.dstChainId);
@@ -234,7 +177,7 @@ contract ZrSign is
         if (kind == RequestKind.Hash && params.payload.length != 32) {
             revert ZrSignInvalidHashLength(params.payload.length);
         }
-        StoredKey storage key = $.keys[_keyId(msg.sender, params.walletTypeId, params.walletIndex)];
+        StoredKey storage key = $.keys[ZrSignStorageLib.keyId(msg.sender, params.walletTypeId, params.walletIndex)];
         request.signer = key.evmAddress;
         if (request.signer == address(0)) {
             revert ZrSignKeyNotFound(msg.sender, params.walletTypeId, params.walletIndex);
@@ -274,7 +217,7 @@ contract ZrSign is
     {
         request.requester = msg.sender;
         request.deadline = uint64(block.number) + cfg.requestTtl;
-        request.gasFee = SafeCast.toUint96(_gasCost(responseGas, cfg.gasBufferPct));
+        request.gasFee = SafeCast.toUint96(ZrSignStorageLib.gasCost(responseGas, cfg.gasBufferPct));
         uint256 fee = uint256(request.serviceFee) + request.gasFee;
         if (msg.value < fee) revert ZrSignInsufficientFee(fee, msg.value);
         uint256 excess = msg.value - fee;
@@ -441,7 +384,7 @@ contract ZrSign is
         returns (bytes memory)
     {
         bytes32 stored = _zrSignStorage().commitments[requestId];
-        RequestStatus status = _status(stored);
+        RequestStatus status = ZrSignStorageLib.status(stored);
         if (status == RequestStatus.None) return abi.encodeWithSelector(ZrSignUnknownRequest.selector, requestId);
         if (status != RequestStatus.Open) {
             return abi.encodeWithSelector(ZrSignRequestNotOpen.selector, requestId, status);
@@ -463,7 +406,7 @@ contract ZrSign is
     {
         ZrSignStorage storage $ = _zrSignStorage();
         $.commitments[requestId] = ANSWERED;
-        $.keys[_keyId(request.owner, request.walletTypeId, request.walletIndex)] = StoredKey({
+        $.keys[ZrSignStorageLib.keyId(request.owner, request.walletTypeId, request.walletIndex)] = StoredKey({
             evmAddress: evmAddress,
             keyVersion: request.keyVersion,
             yParity: uint8(publicKey[63]) & 1,
@@ -540,127 +483,65 @@ contract ZrSign is
     }
 
     // ─────────────────────────────────────────────── Admin ───────────────────────────────────────────────
+    // Each body is in {ZrSignAdminLogic}, under the same selector: the role is checked here, then the calldata is
+    // forwarded unchanged (see {_forward}).
 
     /// @inheritdoc IZrSign
-    function setRootKey(bytes calldata publicKey) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint32 keyVersion) {
-        if (publicKey.length != 64) revert ZrSignInvalidPublicKeyLength(publicKey.length);
-        bytes32 x = bytes32(publicKey[0:32]);
-        bytes32 y = bytes32(publicKey[32:64]);
-        if (!KeyDerivation.isValidRoot(uint256(x), uint256(y))) revert ZrSignInvalidRootKey(x, y);
-        ZrSignStorage storage $ = _zrSignStorage();
-        keyVersion = $.totals.currentKeyVersion + 1;
-        $.rootKeys[keyVersion] = RootKey(x, y);
-        $.totals.currentKeyVersion = keyVersion;
-        emit ZrRootKeySet(keyVersion, x, y);
+    function setRootKey(bytes calldata) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint32) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
-    function addWalletType(uint32 purpose, uint32 coinType, uint96 mpcFee)
-        external
-        onlyRole(DEFAULT_ADMIN_ROLE)
-        returns (bytes32 walletTypeId)
-    {
-        if (mpcFee > MAX_MPC_FEE) revert ZrSignFeeOutOfBounds(mpcFee, MAX_MPC_FEE);
-        walletTypeId = keccak256(abi.encode(uint256(purpose), uint256(coinType)));
-        ZrSignStorage storage $ = _zrSignStorage();
-        if ($.walletTypes[walletTypeId].supported) revert ZrSignWalletTypeExists(walletTypeId);
-        $.walletTypes[walletTypeId] = WalletTypeInfo(purpose, coinType, true, mpcFee);
-        emit ZrWalletTypeAdded(walletTypeId, purpose, coinType);
-        emit ZrMpcFeeSet(walletTypeId, mpcFee);
+    function addWalletType(uint32, uint32, uint96) external onlyRole(DEFAULT_ADMIN_ROLE) returns (bytes32) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
     /// @dev Also clears the wallet type's chain pairings (re-adding it starts with none).
-    function removeWalletType(bytes32 walletTypeId) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        _supportedWalletType($, walletTypeId);
-        EnumerableSet.Bytes32Set storage chainIds = $.chainsOf[walletTypeId];
-        for (uint256 i = chainIds.length(); i != 0; --i) {
-            _disallow($, walletTypeId, chainIds.at(i - 1));
-        }
-        delete $.walletTypes[walletTypeId];
-        emit ZrWalletTypeRemoved(walletTypeId);
+    function removeWalletType(bytes32) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
-    function addChain(string calldata caip2, ChainFamily family, uint64 evmChainId)
-        external
-        onlyRole(DEFAULT_ADMIN_ROLE)
-        returns (bytes32 chainId)
-    {
-        chainId = keccak256(bytes(caip2));
-        if (bytes(caip2).length == 0 || family == ChainFamily.None || (family == ChainFamily.Evm) != (evmChainId != 0))
-        {
-            revert ZrSignInvalidChain(chainId, family, evmChainId);
-        }
-        ZrSignStorage storage $ = _zrSignStorage();
-        if ($.chains[chainId].family != ChainFamily.None) revert ZrSignChainExists(chainId);
-        $.chains[chainId] = Chain(family, evmChainId, caip2);
-        emit ZrChainAdded(chainId, caip2, family, evmChainId);
+    function addChain(string calldata, ChainFamily, uint64) external onlyRole(DEFAULT_ADMIN_ROLE) returns (bytes32) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
     /// @dev Also clears the chain's pairings (emitting {ZrChainDisallowed} for each).
-    function removeChain(bytes32 chainId) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        if ($.chains[chainId].family == ChainFamily.None) revert ZrSignUnknownChain(chainId);
-        EnumerableSet.Bytes32Set storage walletTypeIds = $.walletTypesOf[chainId];
-        for (uint256 i = walletTypeIds.length(); i != 0; --i) {
-            _disallow($, walletTypeIds.at(i - 1), chainId);
-        }
-        delete $.chains[chainId];
-        emit ZrChainRemoved(chainId);
+    function removeChain(bytes32) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
     /// @dev Idempotent: allowing an allowed pairing changes nothing and emits nothing.
-    function allowChain(bytes32 walletTypeId, bytes32 chainId) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        _supportedWalletType($, walletTypeId);
-        Chain storage c = $.chains[chainId];
-        if (c.family == ChainFamily.None) revert ZrSignUnknownChain(chainId);
-        if (!$.chainsOf[walletTypeId].add(chainId)) return;
-        $.walletTypesOf[chainId].add(walletTypeId);
-        $.pairings[walletTypeId][chainId] = Pairing(true, c.family, c.evmChainId);
-        emit ZrChainAllowed(walletTypeId, chainId);
+    function allowChain(bytes32, bytes32) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
-    function disallowChain(bytes32 walletTypeId, bytes32 chainId) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        if (!$.pairings[walletTypeId][chainId].allowed) revert ZrSignChainNotAllowed(walletTypeId, chainId);
-        _disallow($, walletTypeId, chainId);
-    }
-
-    function _disallow(ZrSignStorage storage $, bytes32 walletTypeId, bytes32 chainId) private {
-        $.chainsOf[walletTypeId].remove(chainId);
-        $.walletTypesOf[chainId].remove(walletTypeId);
-        delete $.pairings[walletTypeId][chainId];
-        emit ZrChainDisallowed(walletTypeId, chainId);
+    function disallowChain(bytes32, bytes32) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
-    function setMpcFee(bytes32 walletTypeId, uint96 fee) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (fee > MAX_MPC_FEE) revert ZrSignFeeOutOfBounds(fee, MAX_MPC_FEE);
-        ZrSignStorage storage $ = _zrSignStorage();
-        _supportedWalletType($, walletTypeId);
-        $.walletTypes[walletTypeId].mpcFee = fee;
-        emit ZrMpcFeeSet(walletTypeId, fee);
+    function setMpcFee(bytes32, uint96) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
-    function setResponseGas(RequestKind kind, uint32 gas) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setResponseGas(kind, gas);
+    function setResponseGas(RequestKind, uint32) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
-    function setGasBuffer(uint16 pct) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setGasBuffer(pct);
+    function setGasBuffer(uint16) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
-    function setRequestTtl(uint32 blocks) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setRequestTtl(blocks);
+    function setRequestTtl(uint32) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
     }
 
     /// @inheritdoc IZrSign
@@ -673,80 +554,34 @@ contract ZrSign is
         _unpause();
     }
 
-    function _setResponseGas(RequestKind kind, uint32 gas) private {
-        if (gas > MAX_RESPONSE_GAS) revert ZrSignResponseGasOutOfBounds(gas, MAX_RESPONSE_GAS);
-        Config storage cfg = _zrSignStorage().config;
-        if (kind == RequestKind.Key) cfg.keyGas = gas;
-        else if (kind == RequestKind.Hash) cfg.hashGas = gas;
-        else if (kind == RequestKind.Data) cfg.dataGas = gas;
-        else cfg.txGas = gas;
-        emit ZrResponseGasSet(kind, gas);
-    }
-
-    function _setGasBuffer(uint16 pct) private {
-        if (pct > MAX_GAS_BUFFER_PCT) revert ZrSignGasBufferOutOfBounds(pct, MAX_GAS_BUFFER_PCT);
-        _zrSignStorage().config.gasBufferPct = pct;
-        emit ZrGasBufferSet(pct);
-    }
-
-    function _setRequestTtl(uint32 blocks) private {
-        if (blocks < MIN_REQUEST_TTL || blocks > MAX_REQUEST_TTL) {
-            revert ZrSignTtlOutOfBounds(blocks, MIN_REQUEST_TTL, MAX_REQUEST_TTL);
-        }
-        _zrSignStorage().config.requestTtl = blocks;
-        emit ZrRequestTtlSet(blocks);
-    }
-
     /// @dev Upgrades are authorised by the default admin.
     function _authorizeUpgrade(address) internal override onlyRole(DEFAULT_ADMIN_ROLE) {}
 
     // ─────────────────────────────────────────────── Views ───────────────────────────────────────────────
 
     /// @inheritdoc IZrSign
-    function keyFee(bytes32 walletTypeId, uint8 options) public view returns (uint256) {
-        if (options != 1 && options != 2) revert ZrSignInvalidOptions(options);
-        ZrSignStorage storage $ = _zrSignStorage();
-        WalletTypeInfo memory wt = _supportedWalletType($, walletTypeId);
-        Config memory cfg = $.config;
-        return uint256(wt.mpcFee) * options + _gasCost(cfg.keyGas, cfg.gasBufferPct);
+    function keyFee(bytes32, uint8) external view returns (uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function signFee(bytes32 walletTypeId, RequestKind kind) external view returns (uint256) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        WalletTypeInfo memory wt = _supportedWalletType($, walletTypeId);
-        Config memory cfg = $.config;
-        return uint256(wt.mpcFee) + _gasCost(_responseGas(cfg, kind), cfg.gasBufferPct);
+    function signFee(bytes32, RequestKind) external view returns (uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function derivedAddress(address owner, bytes32 walletTypeId, uint256 index) external view returns (address) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        uint32 keyVersion = $.totals.currentKeyVersion;
-        if (keyVersion == 0) revert ZrSignRootKeyNotSet();
-        RootKey storage root = $.rootKeys[keyVersion];
-        return KeyDerivation.childAddress(
-            uint256(root.x),
-            uint256(root.y),
-            KeyDerivation.tweak(block.chainid, address(this), owner, walletTypeId, index)
-        );
+    function derivedAddress(address, bytes32, uint256) external view returns (address) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function keyOf(address owner, bytes32 walletTypeId, uint256 index) public view returns (KeyInfo memory info) {
-        StoredKey storage key = _zrSignStorage().keys[_keyId(owner, walletTypeId, index)];
-        info.evmAddress = key.evmAddress;
-        if (info.evmAddress == address(0)) return info;
-        info.keyVersion = key.keyVersion;
-        info.publicKey = abi.encodePacked(bytes1(0x02 + key.yParity), key.x);
+    function keyOf(address, bytes32, uint256) external view returns (KeyInfo memory) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function keysOf(address owner, bytes32 walletTypeId) external view returns (KeyInfo[] memory keys) {
-        keys = new KeyInfo[](_zrSignStorage().keyCount[owner][walletTypeId]);
-        for (uint256 i; i < keys.length; ++i) {
-            keys[i] = keyOf(owner, walletTypeId, i);
-        }
+    function keysOf(address, bytes32) external view returns (KeyInfo[] memory) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -755,9 +590,8 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function rootKey(uint32 keyVersion) external view returns (bytes32 x, bytes32 y) {
-        RootKey storage root = _zrSignStorage().rootKeys[keyVersion];
-        return (root.x, root.y);
+    function rootKey(uint32) external view returns (bytes32, bytes32) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -766,14 +600,13 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function requestStatus(uint256 requestId) external view returns (RequestStatus) {
-        return _status(_zrSignStorage().commitments[requestId]);
+    function requestStatus(uint256) external view returns (RequestStatus) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function requestCommitment(uint256 requestId) external view returns (bytes32 commitment) {
-        commitment = _zrSignStorage().commitments[requestId];
-        if (_status(commitment) != RequestStatus.Open) commitment = 0;
+    function requestCommitment(uint256) external view returns (bytes32) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -802,68 +635,40 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function feeConfig() external view returns (FeeConfig memory config) {
-        Config memory cfg = _zrSignStorage().config;
-        config.responseGas = [cfg.keyGas, cfg.hashGas, cfg.dataGas, cfg.txGas];
-        config.gasBufferPct = cfg.gasBufferPct;
-        config.requestTtl = cfg.requestTtl;
+    function feeConfig() external view returns (FeeConfig memory) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function walletType(bytes32 walletTypeId) external view returns (WalletTypeInfo memory) {
-        return _zrSignStorage().walletTypes[walletTypeId];
+    function walletType(bytes32) external view returns (WalletTypeInfo memory) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function chain(bytes32 chainId) external view returns (ChainInfo memory) {
-        Chain storage c = _zrSignStorage().chains[chainId];
-        return ChainInfo(c.caip2, c.family, c.evmChainId);
+    function chain(bytes32) external view returns (ChainInfo memory) {
+        _forwardView();
     }
 
     // ─────────────────────────────────────────────── v1 compatibility ────────────────────────────────────
 
     /// @inheritdoc IZrSign
-    function estimateFee(bytes32 walletTypeId, address, uint256, uint256)
-        external
-        view
-        returns (uint256 mpc, uint256 netResp, uint256 total)
-    {
-        ZrSignStorage storage $ = _zrSignStorage();
-        mpc = _supportedWalletType($, walletTypeId).mpcFee;
-        Config memory cfg = $.config;
-        uint256 gas = cfg.hashGas;
-        if (cfg.dataGas > gas) gas = cfg.dataGas;
-        if (cfg.txGas > gas) gas = cfg.txGas;
-        netResp = _gasCost(gas, cfg.gasBufferPct);
-        total = mpc + netResp;
+    function estimateFee(bytes32, address, uint256, uint256) external view returns (uint256, uint256, uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function estimateFee(uint8 options, uint256) external view returns (uint256 mpc, uint256 netResp, uint256 total) {
-        total = keyFee(EVM_WALLET_TYPE, options);
-        mpc = uint256(_zrSignStorage().walletTypes[EVM_WALLET_TYPE].mpcFee) * options;
-        netResp = total - mpc;
+    function estimateFee(uint8, uint256) external view returns (uint256, uint256, uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function getZrKeys(bytes32 walletTypeId, address owner) external view returns (string[] memory addresses) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        uint256 count = $.keyCount[owner][walletTypeId];
-        addresses = new string[](count);
-        uint256 answered;
-        for (uint256 i; i < count; ++i) {
-            address evmAddress = $.keys[_keyId(owner, walletTypeId, i)].evmAddress;
-            if (evmAddress != address(0)) addresses[answered++] = Strings.toChecksumHexString(evmAddress);
-        }
-        assembly ("memory-safe") {
-            mstore(addresses, answered) // shrink to the answered keys
-        }
+    function getZrKeys(bytes32, address) external view returns (string[] memory) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function getZrKey(bytes32 walletTypeId, address owner, uint256 index) external view returns (string memory) {
-        address evmAddress = _zrSignStorage().keys[_keyId(owner, walletTypeId, index)].evmAddress;
-        return evmAddress == address(0) ? "" : Strings.toChecksumHexString(evmAddress);
+    function getZrKey(bytes32, address, uint256) external view returns (string memory) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -872,9 +677,8 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function isChainIdSupported(bytes32 walletTypeId, bytes32 chainId) external view returns (bool) {
-        ZrSignStorage storage $ = _zrSignStorage();
-        return $.walletTypes[walletTypeId].supported && $.pairings[walletTypeId][chainId].allowed;
+    function isChainIdSupported(bytes32, bytes32) external view returns (bool) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -883,45 +687,12 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function version() external pure returns (uint256) {
+    /// @dev Virtual: a later implementation reports its own number.
+    function version() external pure virtual returns (uint256) {
         return VERSION;
     }
 
     // ─────────────────────────────────────────────── Internals ───────────────────────────────────────────
-
-    function _supportedWalletType(ZrSignStorage storage $, bytes32 walletTypeId)
-        private
-        view
-        returns (WalletTypeInfo memory wt)
-    {
-        wt = $.walletTypes[walletTypeId];
-        if (!wt.supported) revert ZrSignUnknownWalletType(walletTypeId);
-    }
-
-    function _responseGas(Config memory cfg, RequestKind kind) private pure returns (uint256) {
-        if (kind == RequestKind.Key) return cfg.keyGas;
-        if (kind == RequestKind.Hash) return cfg.hashGas;
-        if (kind == RequestKind.Data) return cfg.dataGas;
-        return cfg.txGas;
-    }
-
-    /// @dev responseGas × basefee × (100 + bufferPct) / 100.
-    function _gasCost(uint256 responseGas, uint256 bufferPct) private view returns (uint256) {
-        return responseGas * block.basefee * (100 + bufferPct) / 100;
-    }
-
-    function _keyId(address owner, bytes32 walletTypeId, uint256 index) private pure returns (bytes32) {
-        return keccak256(abi.encode(owner, walletTypeId, index));
-    }
-
-    /// @dev 0 = None, 2/3/4 = terminal markers, anything else is an open request's commitment.
-    function _status(bytes32 word) private pure returns (RequestStatus) {
-        if (word == 0) return RequestStatus.None;
-        if (word == ANSWERED) return RequestStatus.Answered;
-        if (word == REJECTED) return RequestStatus.Rejected;
-        if (word == RECLAIMED) return RequestStatus.Reclaimed;
-        return RequestStatus.Open;
-    }
 
     /// @dev keccak256(abi.encode(request)) of a memory record: its 13 static members are 13 consecutive words.
     function _hash(Request memory request) private pure returns (bytes32 h) {
@@ -937,6 +708,40 @@ contract ZrSign is
             let ptr := mload(0x40)
             calldatacopy(ptr, request, REQUEST_SIZE)
             h := keccak256(ptr, REQUEST_SIZE)
+        }
+    }
+
+    /// @dev Forwards this call's calldata unchanged to {ZrSignAdminLogic} (see {_forward}).
+    function _forwardAdmin() private {
+        _forward(address(ZrSignAdminLogic));
+    }
+
+    /// @dev Forwards this call's calldata unchanged to {ZrSignViewLogic} (see {_forward}) from a view. Sound because
+    /// every function of {ZrSignViewLogic} is a view: the DELEGATECALL reads state and changes nothing. Solidity
+    /// does not allow a DELEGATECALL in a view, so {_forward} is called through a pointer cast to a view type.
+    function _forwardView() private view {
+        function(address) fwd = _forward;
+        function(address) view fwdView;
+        assembly ("memory-safe") {
+            fwdView := fwd
+        }
+        fwdView(address(ZrSignViewLogic));
+        assembly ("memory-safe") {
+            invalid() // unreachable ({_forward} ends the call); tells the compiler this function never returns
+        }
+    }
+
+    /// @dev Runs the called function in `logic` (a linked logic library implementing it under the same selector and
+    /// ABI) by DELEGATECALL with this call's calldata, then ends the call: returns its return data, or reverts with
+    /// its revert data. Never returns to the caller.
+    function _forward(address logic) private {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            let ok := delegatecall(gas(), logic, ptr, calldatasize(), 0, 0)
+            returndatacopy(ptr, 0, returndatasize())
+            if iszero(ok) { revert(ptr, returndatasize()) }
+            return(ptr, returndatasize())
         }
     }
 

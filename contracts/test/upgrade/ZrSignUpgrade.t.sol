@@ -165,7 +165,7 @@ contract ZrSignUpgradeTest is ZrSignBase {
         assertEq(_impl(), v2Impl);
         assertEq(v2.v2Hello(), "hello from v2");
         assertEq(v2.hellos(), 1);
-        assertEq(v2.versionV2(), 2);
+        assertEq(zr.version(), 2);
     }
 
     function test_upgrade_openRequestsStillAnswerable() public {

@@ -34,9 +34,8 @@ contract ZrSignV2 is ZrSign {
         return _v2().hellos;
     }
 
-    /// @notice The version of this implementation. (ZrSign's `version()` is not virtual, so V2 reports its
-    /// number here.)
-    function versionV2() external pure returns (uint256) {
+    /// @notice The version of this implementation.
+    function version() external pure override returns (uint256) {
         return 2;
     }
 
