@@ -86,7 +86,11 @@ impl Linkable {
             let address = addresses.get(&library).ok_or_else(|| BuildError::Unlinked(library.clone()))?;
             code.link(&file, &library, *address);
         }
-        code.object.into_bytes().ok_or_else(|| BuildError::Unlinked("ZrSign (placeholder left after linking)".into()))
+        // Linking replaces placeholders in the hex text; `resolve` decodes it once no placeholder is left.
+        code.object
+            .resolve()
+            .cloned()
+            .ok_or_else(|| BuildError::Unlinked("ZrSign (placeholder left after linking)".into()))
     }
 }
 
@@ -159,7 +163,7 @@ pub fn build(toolchain: &Toolchain) -> Result<Artifacts, BuildError> {
         output
             .find_first(name)
             .and_then(|a| a.bytecode.clone())
-            .filter(|b| b.object.is_non_empty_bytecode())
+            .filter(|b| b.object.is_unlinked() || b.object.is_non_empty_bytecode())
             .ok_or_else(|| BuildError::MissingArtifact(name.to_owned()))
     };
     let linked = |name: &str| compact(name)?.into_bytes().ok_or_else(|| BuildError::Unlinked(name.to_owned()));
