@@ -78,6 +78,16 @@ pub enum Settlement {
     Reclaimed,
 }
 
+/// Headroom a quoted payment gets, in basis points: one block's largest base-fee rise under EIP-1559
+/// (12.5%). The quote is computed at the latest block but paid in the next one; the contract credits
+/// any excess back to the payer (claimable, `withdraw`).
+pub const QUOTE_HEADROOM_BPS: u64 = 1_250;
+
+/// The value to send for a `quote`: the quote plus [`QUOTE_HEADROOM_BPS`].
+pub fn with_headroom(quote: U256) -> U256 {
+    quote + quote * U256::from(QUOTE_HEADROOM_BPS) / U256::from(10_000)
+}
+
 /// A client of one ZrSign deployment.
 pub struct Client<'a, B> {
     backend: &'a B,
@@ -90,7 +100,7 @@ impl<'a, B: Backend> Client<'a, B> {
         Self { backend, proxy }
     }
 
-    /// Requests a key for `owner`, paying `value` (the current quote when `None`).
+    /// Requests a key for `owner`, paying `value` (when `None`: the current quote with [`with_headroom`]).
     pub async fn request_key(
         &self,
         from: Address,
@@ -101,9 +111,9 @@ impl<'a, B: Backend> Client<'a, B> {
     ) -> Result<Requested, ClientError> {
         let value = match value {
             Some(v) => v,
-            None => {
-                self.backend.view(self.proxy, IZrSign::keyFeeCall { walletTypeId: wallet_type_id, options }).await?
-            }
+            None => with_headroom(
+                self.backend.view(self.proxy, IZrSign::keyFeeCall { walletTypeId: wallet_type_id, options }).await?,
+            ),
         };
         let params = IZrSign::ZrKeyReqParams { owner, walletTypeId: wallet_type_id, options };
         let receipt = self.backend.transact(from, self.proxy, IZrSign::zrKeyReqCall { params }, value).await?;
@@ -112,7 +122,8 @@ impl<'a, B: Backend> Client<'a, B> {
         Ok(Requested { id: event.requestId, request: event.request, payload: Bytes::new(), receipt })
     }
 
-    /// Requests a signature of `kind` (Hash, Data or Tx), paying `value` (the current quote when `None`).
+    /// Requests a signature of `kind` (Hash, Data or Tx), paying `value` (when `None`: the current quote with
+    /// [`with_headroom`]).
     pub async fn request_signature(
         &self,
         from: Address,
@@ -122,9 +133,9 @@ impl<'a, B: Backend> Client<'a, B> {
     ) -> Result<Requested, ClientError> {
         let value = match value {
             Some(v) => v,
-            None => {
-                self.backend.view(self.proxy, IZrSign::signFeeCall { walletTypeId: params.walletTypeId, kind }).await?
-            }
+            None => with_headroom(
+                self.backend.view(self.proxy, IZrSign::signFeeCall { walletTypeId: params.walletTypeId, kind }).await?,
+            ),
         };
         let receipt = match kind {
             RequestKind::Hash => {

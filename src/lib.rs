@@ -9,10 +9,12 @@
 //! - [`deploy`]: deploys and configures the implementation behind its proxy;
 //! - [`client`]: the dapp-facing client (request, read the record back, wait for the answer);
 //! - [`devnet`]: a local network (deployment + running responder) and the verified request lifecycle;
+//! - [`bench`]: gas per call, responder throughput and latency percentiles;
 //! - [`mpc`]: the mock MPC network (key derivation, digests, signing, the responder loop);
 //! - [`forge`]: runs the Solidity test suites with the resolved toolchain.
 
 pub mod backend;
+pub mod bench;
 pub mod bindings;
 pub mod client;
 pub mod contracts;

@@ -120,11 +120,14 @@ async fn rejects_what_it_cannot_answer_and_refunds_the_requester() {
     let requested = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
     assert_eq!(requested.request.keyVersion, 2);
 
+    let claimable =
+        async || net.chain.view(net.proxy, IZrSign::claimableCall { account: net.user }).await.expect("claimable");
+    let before = claimable().await;
     let mut mpc = responder(&net, net.chain.clone(), None, 10);
     let report = mpc.poll_once().await.expect("poll");
     assert_eq!(report.rejected, vec![(requested.id, RejectReason::UnknownKeyVersion)]);
     assert_eq!(status(&net, requested.id).await, RequestStatus::Rejected);
-    let refund = net.chain.view(net.proxy, IZrSign::claimableCall { account: net.user }).await.expect("claimable");
+    let refund = claimable().await - before;
     assert_eq!(refund, U256::from(requested.request.serviceFee), "the service fee went back to the requester");
 }
 

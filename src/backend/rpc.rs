@@ -11,6 +11,10 @@ use alloy::{
     transports::{RpcError, TransportErrorKind},
 };
 
+/// Gas limit sent, as a percentage of the node's estimate (as `forge script` does): an estimate is
+/// exact for the state it ran on, and another transaction landing first can make the call cost more.
+pub const GAS_ESTIMATE_MARGIN_PCT: u64 = 130;
+
 /// A JSON-RPC chain with the signers it sends from.
 #[derive(Clone)]
 pub struct RpcBackend {
@@ -82,11 +86,14 @@ impl Backend for RpcBackend {
         if !self.accounts.contains(&call.from) {
             return Err(BackendError::UnknownSender(call.from));
         }
-        let pending = self
-            .provider
-            .send_transaction(Self::request(&call))
-            .await
-            .map_err(|e| classify("eth_sendTransaction", e))?;
+        let mut request = Self::request(&call);
+        if call.gas_limit.is_none() {
+            // Estimating also surfaces a revert, decoded, before anything is sent.
+            let estimate =
+                self.provider.estimate_gas(request.clone()).await.map_err(|e| classify("eth_estimateGas", e))?;
+            request.set_gas_limit(estimate.saturating_mul(GAS_ESTIMATE_MARGIN_PCT) / 100);
+        }
+        let pending = self.provider.send_transaction(request).await.map_err(|e| classify("eth_sendTransaction", e))?;
         let receipt = pending.get_receipt().await.map_err(|e| BackendError::rpc("wait for receipt", e))?;
         if !receipt.status() {
             // Mined but reverted (explicit gas limit skipped estimation): replay it to get the reason.
@@ -97,7 +104,11 @@ impl Backend for RpcBackend {
             }
             return Err(match replay.await {
                 Err(e) => classify("replay reverted transaction", e),
-                Ok(_) => BackendError::Reverted { revert: Revert::Unknown(Bytes::new()) },
+                // The same call succeeds on the block's resulting state: it failed for lack of gas.
+                Ok(_) => BackendError::Halted(format!(
+                    "transaction {} failed on-chain after using {} gas, and its replay succeeds: out of gas",
+                    receipt.transaction_hash, receipt.gas_used
+                )),
             });
         }
         Ok(Receipt {

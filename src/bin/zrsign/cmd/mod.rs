@@ -1,5 +1,6 @@
 //! Subcommands, one file each.
 
+mod bench;
 mod demo;
 mod forge;
 mod toolchain;
@@ -9,6 +10,8 @@ use clap::Subcommand;
 /// What `zrsign` can do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print gas per call (revm) and the responder's throughput and latency percentiles (anvil).
+    Bench(bench::Args),
     /// The main job: anvil + ZrSign + the mock MPC responder, walking every request kind to a verified answer.
     Demo(demo::Args),
     /// Find or install solc, forge, anvil and cast, build the contracts, and print what was used.
@@ -21,6 +24,7 @@ impl Command {
     /// Runs the subcommand.
     pub async fn run(self) -> eyre::Result<()> {
         match self {
+            Command::Bench(args) => args.run().await,
             Command::Demo(args) => args.run().await,
             Command::Toolchain(args) => args.run(),
             Command::Forge(args) => args.run(),
