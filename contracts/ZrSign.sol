@@ -554,7 +554,9 @@ contract ZrSign is
         _unpause();
     }
 
-    /// @dev Upgrades are authorised by the default admin.
+    /// @dev Upgrades are authorised by the default admin. Trust assumption: an upgrade replaces all code, escrow
+    /// included, so the default admin must be a timelock (e.g. OpenZeppelin's TimelockController) whose delay lets
+    /// users reclaim before a change applies; the contract itself does not enforce a delay on upgrades.
     function _authorizeUpgrade(address) internal override onlyRole(DEFAULT_ADMIN_ROLE) {}
 
     // ─────────────────────────────────────────────── Views ───────────────────────────────────────────────

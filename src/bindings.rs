@@ -45,9 +45,6 @@ sol! {
     }
 }
 
-/// `constructor(address implementation, bytes data)` of `ZrSignProxy`.
-pub type ProxyConstructor = (alloy::primitives::Address, Bytes);
-
 /// Revert data, decoded where the error is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revert {

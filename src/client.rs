@@ -25,6 +25,9 @@ pub enum ClientError {
         /// The request.
         id: U256,
     },
+    /// `request_signature` was asked for a kind that is not a signature (Key).
+    #[error("{0:?} is not a signature request kind")]
+    NotASignatureKind(RequestKind),
     /// The request was not settled in time.
     #[error("request {id} still {status:?} after {waited:?}")]
     Timeout {
@@ -144,7 +147,8 @@ impl<'a, B: Backend> Client<'a, B> {
             RequestKind::Data => {
                 self.backend.transact(from, self.proxy, IZrSign::zrSignDataCall { params }, value).await
             }
-            _ => self.backend.transact(from, self.proxy, IZrSign::zrSignTxCall { params }, value).await,
+            RequestKind::Tx => self.backend.transact(from, self.proxy, IZrSign::zrSignTxCall { params }, value).await,
+            other => return Err(ClientError::NotASignatureKind(other)),
         }?;
         let event = find::<IZrSign::ZrSignRequested>(&receipt.logs)
             .ok_or(ClientError::MissingEvent { event: "ZrSignRequested", id: U256::ZERO })?;

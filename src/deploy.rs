@@ -127,7 +127,11 @@ pub async fn configure<B: Backend>(
     admin: Address,
     setup: &Setup,
 ) -> Result<B256, BackendError> {
-    let fee = alloy::primitives::Uint::<96, 2>::from(setup.mpc_fee);
+    let fee = alloy::primitives::Uint::<96, 2>::try_from(setup.mpc_fee).map_err(|_| BackendError::OutOfRange {
+        what: "MPC fee",
+        value: setup.mpc_fee.to_string(),
+        bits: 96,
+    })?;
     let root = IZrSign::setRootKeyCall { publicKey: Bytes::copy_from_slice(&setup.root_public_key) };
     backend.transact(admin, proxy, root, U256::ZERO).await?;
     let (purpose, coin_type) = EVM_WALLET_TYPE;

@@ -51,8 +51,8 @@ impl From<crate::backend::BackendError> for DevnetError {
     }
 }
 
-/// Options of a devnet.
-#[derive(Debug, Clone)]
+/// Options of a devnet. `Debug` never shows the root seed.
+#[derive(Clone)]
 pub struct DevnetOptions {
     /// Seed of the responder's root secret.
     pub root_seed: String,
@@ -62,6 +62,17 @@ pub struct DevnetOptions {
     pub poll_interval: Duration,
     /// Where the responder persists its cursor (`None`: memory only).
     pub cursor_path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for DevnetOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevnetOptions")
+            .field("root_seed", &"<redacted>")
+            .field("mpc_fee", &self.mpc_fee)
+            .field("poll_interval", &self.poll_interval)
+            .field("cursor_path", &self.cursor_path)
+            .finish()
+    }
 }
 
 impl Default for DevnetOptions {
@@ -97,8 +108,7 @@ impl<B: Backend + 'static> Devnet<B> {
     /// Deploys and configures ZrSign on `backend` (admin = account 0, MPC = account 1) and starts the
     /// responder.
     pub async fn start(backend: Arc<B>, artifacts: &Artifacts, options: &DevnetOptions) -> Result<Self, DevnetError> {
-        let accounts = backend.accounts();
-        let (admin, mpc) = (accounts[0], accounts[1 % accounts.len()]);
+        let [admin, mpc] = backend.first_accounts()?;
         let roles = Roles { admin, mpc, fee: admin, pauser: admin };
         let deployment = deploy::deploy(backend.as_ref(), artifacts, roles).await?;
         let root = RootSecret::from_seed(&options.root_seed)?;

@@ -1,5 +1,5 @@
 //! zrsign — the zrSign v1 protocol: contracts, the Rust harness that builds, deploys and drives them,
-//! a mock MPC responder and a relayer.
+//! and a mock MPC responder. (The relayer of spec §8 is not built yet.)
 //!
 //! Modules, one job each:
 //! - [`toolchain`]: finds or installs solc, forge, anvil and cast;

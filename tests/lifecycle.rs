@@ -34,8 +34,11 @@ async fn anvil_lifecycle_answers_and_verifies_every_kind() {
     let responder_credit =
         backend.view(proxy, IZrSign::claimableCall { account: net.roles.mpc }).await.expect("claimable");
     assert!(responder_credit > alloy::primitives::U256::ZERO);
-    // The cursor was persisted past the last request.
+    // The cursor was persisted past the block of the last request.
     let saved = std::fs::read_to_string(cursor.path().join("cursor.json")).expect("cursor file");
-    assert!(saved.contains("next_block"), "{saved}");
+    let saved: zrsign::mpc::cursor::CursorState = serde_json::from_str(&saved).expect("cursor json");
+    let last_request_block = backend.block_number().await.expect("block") - 1; // the last answer came after it
+    assert!(saved.next_block > last_request_block, "{saved:?}");
+    assert_eq!((saved.chain_id, saved.proxy), (31_337, proxy));
     net.stop().await;
 }

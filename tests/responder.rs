@@ -58,6 +58,7 @@ async fn net() -> Net {
 fn responder<B: Backend>(net: &Net, backend: Arc<B>, cursor: Option<&Path>, batch_size: usize) -> Responder<B> {
     let cursor = Cursor::open(cursor, 31_337, net.proxy, net.start).expect("cursor");
     let roots = BTreeMap::from([(1u32, net.root.clone())]);
+    let batch_size = std::num::NonZeroUsize::new(batch_size).expect("batch size > 0");
     let config = ResponderConfig { batch_size, retry_delay: std::time::Duration::from_millis(1), ..Default::default() };
     Responder::new(backend, net.proxy, net.mpc, roots, cursor, config)
 }
@@ -131,13 +132,19 @@ async fn rejects_what_it_cannot_answer_and_refunds_the_requester() {
     assert_eq!(refund, U256::from(requested.request.serviceFee), "the service fee went back to the requester");
 }
 
-/// A backend whose first `failures` JSON-RPC-like operations fail with a transient error.
+/// A backend whose next `failures` JSON-RPC-like operations fail with a transient error (only its
+/// transactions, when `sends_only`).
 struct Flaky<B> {
     inner: Arc<B>,
     failures: AtomicU32,
+    sends_only: bool,
 }
 
 impl<B> Flaky<B> {
+    fn fail_read(&self) -> Result<(), BackendError> {
+        if self.sends_only { Ok(()) } else { self.fail() }
+    }
+
     fn fail(&self) -> Result<(), BackendError> {
         let left = self.failures.load(Ordering::SeqCst);
         if left == 0 {
@@ -160,11 +167,11 @@ impl<B: Backend> Backend for Flaky<B> {
         self.inner.send(call).await
     }
     async fn call(&self, call: Call) -> Result<Bytes, BackendError> {
-        self.fail()?;
+        self.fail_read()?;
         self.inner.call(call).await
     }
     async fn block_number(&self) -> Result<u64, BackendError> {
-        self.fail()?;
+        self.fail_read()?;
         self.inner.block_number().await
     }
     async fn mine(&self, blocks: u64) -> Result<(), BackendError> {
@@ -177,7 +184,7 @@ impl<B: Backend> Backend for Flaky<B> {
         self.inner.base_fee().await
     }
     async fn logs(&self, address: Address, from: u64, to: u64) -> Result<Vec<ChainLog>, BackendError> {
-        self.fail()?;
+        self.fail_read()?;
         self.inner.logs(address, from, to).await
     }
 }
@@ -188,15 +195,31 @@ async fn retries_transient_rpc_errors() {
     let client = Client::new(net.chain.as_ref(), net.proxy);
     let requested = client.request_key(net.user, net.user, net.wallet_type, 2, None).await.expect("request");
     // Four consecutive failures: within the five attempts of one operation.
-    let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(4) });
+    let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(4), sends_only: false });
     let mut mpc = responder(&net, flaky.clone(), None, 10);
     let report = mpc.poll_once().await.expect("poll despite transient errors");
     assert_eq!(report.keys, vec![requested.id]);
     assert_eq!(flaky.failures.load(Ordering::SeqCst), 0);
-    // More failures than attempts: the poll fails with the RPC error, and the cursor does not move.
+}
+
+#[tokio::test]
+async fn a_failed_answer_keeps_the_cursor_and_is_answered_once_later() {
+    let net = net().await;
+    let client = Client::new(net.chain.as_ref(), net.proxy);
+    let requested = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    // Reading the logs works; every answering transaction fails, beyond the retry attempts.
+    let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(100), sends_only: true });
+    let mut mpc = responder(&net, flaky.clone(), None, 10);
     let before = mpc.next_block();
-    flaky.failures.store(100, Ordering::SeqCst);
     let err = mpc.poll_once().await.expect_err("gives up after its attempts");
     assert!(err.to_string().contains("connection reset"), "{err}");
-    assert_eq!(mpc.next_block(), before);
+    assert_eq!(mpc.next_block(), before, "the block holding the unanswered request stays unprocessed");
+    assert_eq!(status(&net, requested.id).await, RequestStatus::Open);
+    // The chain recovers: the same responder answers it, once.
+    flaky.failures.store(0, Ordering::SeqCst);
+    let report = mpc.poll_once().await.expect("healthy poll");
+    assert_eq!(report.keys, vec![requested.id]);
+    assert!(mpc.next_block() > before);
+    let again = mpc.poll_once().await.expect("idle poll");
+    assert!(again.keys.is_empty() && again.gas_used == 0, "{again:?}");
 }

@@ -435,7 +435,8 @@ interface IZrSign {
         view
         returns (uint256 mpc, uint256 netResp, uint256 total);
 
-    /// @notice v1: answered keys of an owner as EIP-55 address strings (unanswered ones skipped).
+    /// @notice v1: the keys of an owner as EIP-55 address strings, position i = wallet index i (as in v1, so a
+    /// dapp can sign with the index it read); an index not answered (pending, rejected, reclaimed) is "".
     function getZrKeys(bytes32 walletTypeId, address owner) external view returns (string[] memory);
 
     /// @notice v1: the key at `index` as an EIP-55 address string; empty if not answered.

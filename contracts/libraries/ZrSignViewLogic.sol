@@ -140,18 +140,15 @@ library ZrSignViewLogic {
         return IZrSign.ChainInfo(c.caip2, c.family, c.evmChainId);
     }
 
-    /// @notice v1: the answered keys of an owner as EIP-55 address strings, unanswered ones skipped.
+    /// @notice v1: the keys of an owner as EIP-55 address strings, one entry per requested index (position i is
+    /// wallet index i, as in v1); an index not answered (pending, rejected or reclaimed) is an empty string.
     function getZrKeys(bytes32 walletTypeId, address owner) external view returns (string[] memory addresses) {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
         uint256 count = $.keyCount[owner][walletTypeId];
         addresses = new string[](count);
-        uint256 answered;
         for (uint256 i; i < count; ++i) {
             address evmAddress = $.keys[ZrSignStorageLib.keyId(owner, walletTypeId, i)].evmAddress;
-            if (evmAddress != address(0)) addresses[answered++] = Strings.toChecksumHexString(evmAddress);
-        }
-        assembly ("memory-safe") {
-            mstore(addresses, answered) // shrink to the answered keys
+            if (evmAddress != address(0)) addresses[i] = Strings.toChecksumHexString(evmAddress);
         }
     }
 

@@ -112,9 +112,36 @@ pub enum BackendError {
         /// The error.
         message: String,
     },
+    /// A transaction was broadcast but its receipt could not be read (timeout or RPC failure). It may
+    /// still be mined: callers must not send it again blindly.
+    #[error("transaction {tx_hash} sent but unconfirmed: {message}")]
+    ReceiptUnavailable {
+        /// The broadcast transaction.
+        tx_hash: B256,
+        /// Why the receipt is unavailable.
+        message: String,
+    },
     /// Spawning a local node failed.
     #[error("spawn anvil: {0}")]
     Spawn(String),
+    /// The backend has fewer funded accounts than the operation needs.
+    #[error("the chain offers {available} funded accounts, {needed} are needed")]
+    NotEnoughAccounts {
+        /// Accounts needed.
+        needed: usize,
+        /// Accounts available.
+        available: usize,
+    },
+    /// A value does not fit the contract's type (e.g. a fee above `uint96`).
+    #[error("{what} {value} does not fit {bits} bits")]
+    OutOfRange {
+        /// What the value is.
+        what: &'static str,
+        /// The value.
+        value: String,
+        /// The width of the contract's type.
+        bits: u32,
+    },
     /// The sender is not an account this backend can sign for.
     #[error("no signer for {0}")]
     UnknownSender(Address),
@@ -167,6 +194,19 @@ pub trait Backend: Send + Sync {
         from: u64,
         to: u64,
     ) -> impl Future<Output = Result<Vec<ChainLog>, BackendError>> + Send;
+
+    /// The first `N` funded accounts (e.g. admin, MPC, user), or [`BackendError::NotEnoughAccounts`].
+    fn first_accounts<const N: usize>(&self) -> Result<[Address; N], BackendError>
+    where
+        Self: Sized,
+    {
+        let accounts = self.accounts();
+        let available = accounts.len();
+        accounts
+            .get(..N)
+            .and_then(|a| <[Address; N]>::try_from(a).ok())
+            .ok_or(BackendError::NotEnoughAccounts { needed: N, available })
+    }
 
     /// Calls a view function and decodes its return value.
     fn view<C: SolCall + Send + Sync>(

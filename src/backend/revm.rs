@@ -85,18 +85,9 @@ impl RevmBackend {
         self.lock().block.basefee = base_fee;
     }
 
-    /// Sends ether to `to` out of thin air (like a faucet), e.g. to fund a contract's account.
-    pub fn fund(&self, to: Address, amount: U256) -> Result<(), BackendError> {
-        let mut inner = self.lock();
-        let db = &mut inner.db;
-        let mut info = db.basic(to).map_err(|e| BackendError::Evm(e.to_string()))?.unwrap_or_default();
-        info.balance += amount;
-        db.insert_account_info(to, info);
-        Ok(())
-    }
-
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic while holding the lock leaves consistent EVM state (commits are atomic), so recover.
+        // revm reports failures as values, not panics; a panic elsewhere while the lock is held (e.g. in a test
+        // assertion) leaves the state as of the last completed call, so the lock is recovered.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -15,13 +15,15 @@ use alloy::{
 /// exact for the state it ran on, and another transaction landing first can make the call cost more.
 pub const GAS_ESTIMATE_MARGIN_PCT: u64 = 130;
 
+/// How long a sent transaction may take to be mined before the send is reported as unconfirmed.
+pub const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A JSON-RPC chain with the signers it sends from.
 #[derive(Clone)]
 pub struct RpcBackend {
     provider: DynProvider,
     chain_id: u64,
     accounts: Vec<Address>,
-    url: String,
 }
 
 impl RpcBackend {
@@ -38,12 +40,7 @@ impl RpcBackend {
         let provider = ProviderBuilder::new().wallet(wallet).connect_http(parsed).erased();
         let chain_id =
             provider.get_chain_id().await.map_err(|e| BackendError::rpc(format!("eth_chainId at {url}"), e))?;
-        Ok(Self { provider, chain_id, accounts, url: url.to_owned() })
-    }
-
-    /// The endpoint.
-    pub fn url(&self) -> &str {
-        &self.url
+        Ok(Self { provider, chain_id, accounts })
     }
 
     /// The underlying provider.
@@ -94,7 +91,13 @@ impl Backend for RpcBackend {
             request.set_gas_limit(estimate.saturating_mul(GAS_ESTIMATE_MARGIN_PCT) / 100);
         }
         let pending = self.provider.send_transaction(request).await.map_err(|e| classify("eth_sendTransaction", e))?;
-        let receipt = pending.get_receipt().await.map_err(|e| BackendError::rpc("wait for receipt", e))?;
+        // Once broadcast, a failure to read the receipt must not be retried as a new send.
+        let tx_hash = *pending.tx_hash();
+        let receipt = pending
+            .with_timeout(Some(RECEIPT_TIMEOUT))
+            .get_receipt()
+            .await
+            .map_err(|e| BackendError::ReceiptUnavailable { tx_hash, message: e.to_string() })?;
         if !receipt.status() {
             // Mined but reverted (explicit gas limit skipped estimation): replay it to get the reason.
             let block = receipt.block_number.map(Into::into);
@@ -141,7 +144,13 @@ impl Backend for RpcBackend {
     }
 
     async fn base_fee(&self) -> Result<u128, BackendError> {
-        self.provider.get_gas_price().await.map_err(|e| BackendError::rpc("eth_gasPrice", e))
+        let block = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| BackendError::rpc("eth_getBlockByNumber", e))?
+            .ok_or_else(|| BackendError::rpc("eth_getBlockByNumber", "no latest block"))?;
+        Ok(block.header.base_fee_per_gas.map(u128::from).unwrap_or_default())
     }
 
     async fn logs(&self, address: Address, from: u64, to: u64) -> Result<Vec<ChainLog>, BackendError> {

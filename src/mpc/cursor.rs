@@ -67,7 +67,10 @@ impl Cursor {
         let io = |context: String| move |source| MpcError::Io { context, source };
         let text = serde_json::to_string_pretty(&self.state)
             .map_err(|e| MpcError::Cursor { path: path.display().to_string(), message: e.to_string() })?;
-        std::fs::write(&tmp, text).map_err(io(format!("write {}", tmp.display())))?;
+        let mut file = std::fs::File::create(&tmp).map_err(io(format!("create {}", tmp.display())))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io(format!("write {}", tmp.display())))?;
+        // Durable before the rename: a crash never leaves an empty cursor behind.
+        file.sync_all().map_err(io(format!("sync {}", tmp.display())))?;
         std::fs::rename(&tmp, path).map_err(io(format!("rename {} to {}", tmp.display(), path.display())))
     }
 }

@@ -195,6 +195,18 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_key_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("root.key");
+        std::fs::write(&path, format!("0x{}\n", "07".repeat(32))).expect("write");
+        let from_file = RootSecret::from_key_file(&path).expect("key file");
+        assert_eq!(from_file.public(), RootSecret::from_bytes(&[7u8; 32]).expect("root").public());
+        std::fs::write(&path, "not hex").expect("write");
+        assert!(RootSecret::from_key_file(&path).is_err());
+        assert!(RootSecret::from_key_file(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
     fn debug_never_shows_the_secret() {
         let secret = RootSecret::from_bytes(&[7u8; 32]).expect("root");
         let shown = format!("{secret:?}");

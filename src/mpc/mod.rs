@@ -11,8 +11,6 @@ pub mod keys;
 pub mod responder;
 pub mod sign;
 
-use alloy::primitives::U256;
-
 /// Why the MPC network refuses a request (`zrReject`'s reason code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -71,7 +69,7 @@ pub enum MpcError {
         /// The decoding error.
         message: String,
     },
-    /// The request id does not fit the responder's bookkeeping.
-    #[error("request {0}: not found in the logs")]
-    MissingRequest(U256),
+    /// Signing failed.
+    #[error("signing: {0}")]
+    Signing(String),
 }

@@ -19,26 +19,40 @@ use crate::{
 };
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
-    sol_types::{SolEvent, SolValue},
+    sol_types::{SolCall, SolEvent, SolValue},
 };
-use std::{collections::BTreeMap, future::Future, sync::Arc, time::Duration};
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    num::{NonZeroU64, NonZeroUsize},
+    sync::Arc,
+    time::Duration,
+};
 
 /// Tuning of the responder.
 #[derive(Debug, Clone)]
 pub struct ResponderConfig {
     /// Most answers per batch transaction.
-    pub batch_size: usize,
+    pub batch_size: NonZeroUsize,
     /// Most blocks per `eth_getLogs` range.
-    pub max_block_range: u64,
+    pub max_block_range: NonZeroU64,
     /// Attempts per RPC operation before giving up on this poll.
     pub rpc_attempts: u32,
-    /// First retry delay (doubles each attempt).
+    /// First retry delay (doubles each attempt, up to [`MAX_RETRY_DELAY`]).
     pub retry_delay: Duration,
 }
 
+/// The longest wait between two attempts of an RPC operation.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+
 impl Default for ResponderConfig {
     fn default() -> Self {
-        Self { batch_size: 20, max_block_range: 2_000, rpc_attempts: 5, retry_delay: Duration::from_millis(100) }
+        Self {
+            batch_size: NonZeroUsize::new(20).unwrap_or(NonZeroUsize::MIN),
+            max_block_range: NonZeroU64::new(2_000).unwrap_or(NonZeroU64::MIN),
+            rpc_attempts: 5,
+            retry_delay: Duration::from_millis(100),
+        }
     }
 }
 
@@ -114,7 +128,7 @@ impl<B: Backend> Responder<B> {
         }
         let mut start = from;
         while start <= latest {
-            let end = latest.min(start.saturating_add(self.config.max_block_range - 1));
+            let end = latest.min(start.saturating_add(self.config.max_block_range.get() - 1));
             let logs = self.retry("eth_getLogs", || self.backend.logs(self.proxy, start, end)).await?;
             let pending = decode_requests(&logs)?;
             self.answer(pending, latest, &mut report).await?;
@@ -162,25 +176,33 @@ impl<B: Backend> Responder<B> {
                 Err(reason) => self.reject(&item, reason, report).await?,
             }
         }
-        for chunk in keys.chunks(self.config.batch_size) {
-            let call = IZrSign::zrKeyResBatchCall { responses: chunk.to_vec() };
-            let receipt = self.send(call).await?;
-            report.gas_used += receipt.gas_used;
-            let skipped = skipped_items(&receipt.logs);
-            report.keys.extend(chunk.iter().map(|r| r.requestId).filter(|id| !skipped.iter().any(|(s, _)| s == id)));
-            report.skipped.extend(skipped);
-        }
-        for chunk in signatures.chunks(self.config.batch_size) {
-            let call = IZrSign::zrSignResBatchCall { responses: chunk.to_vec() };
-            let receipt = self.send(call).await?;
-            report.gas_used += receipt.gas_used;
-            let skipped = skipped_items(&receipt.logs);
-            report
-                .signatures
-                .extend(chunk.iter().map(|r| r.requestId).filter(|id| !skipped.iter().any(|(s, _)| s == id)));
-            report.skipped.extend(skipped);
-        }
+        let key_call = |responses| IZrSign::zrKeyResBatchCall { responses };
+        let answered_keys = self.send_batches(keys, |r| r.requestId, key_call, report).await?;
+        report.keys.extend(answered_keys);
+        let sign_call = |responses| IZrSign::zrSignResBatchCall { responses };
+        let answered_signatures = self.send_batches(signatures, |r| r.requestId, sign_call, report).await?;
+        report.signatures.extend(answered_signatures);
         Ok(())
+    }
+
+    /// Sends `items` in batches of at most `batch_size` and returns the ids the contract accepted (the
+    /// skipped ones go to `report.skipped` with the contract's reason).
+    async fn send_batches<T: Clone, C: SolCall + Clone + Send + Sync>(
+        &self,
+        items: Vec<T>,
+        id: impl Fn(&T) -> U256,
+        call: impl Fn(Vec<T>) -> C,
+        report: &mut PollReport,
+    ) -> Result<Vec<U256>, MpcError> {
+        let mut accepted = Vec::with_capacity(items.len());
+        for chunk in items.chunks(self.config.batch_size.get()) {
+            let receipt = self.send(call(chunk.to_vec())).await?;
+            report.gas_used += receipt.gas_used;
+            let skipped = skipped_items(&receipt.logs);
+            accepted.extend(chunk.iter().map(&id).filter(|i| !skipped.iter().any(|(s, _)| s == i)));
+            report.skipped.extend(skipped);
+        }
+        Ok(accepted)
     }
 
     /// Open on-chain, committed to exactly this record, and not past its deadline.
@@ -270,10 +292,7 @@ impl<B: Backend> Responder<B> {
         }
     }
 
-    async fn send<C: alloy::sol_types::SolCall + Clone + Send + Sync>(
-        &self,
-        call: C,
-    ) -> Result<crate::backend::Receipt, MpcError> {
+    async fn send<C: SolCall + Clone + Send + Sync>(&self, call: C) -> Result<crate::backend::Receipt, MpcError> {
         self.retry(C::SIGNATURE, || self.backend.transact(self.from, self.proxy, call.clone(), U256::ZERO)).await
     }
 
@@ -290,7 +309,7 @@ impl<B: Backend> Responder<B> {
                 Err(BackendError::Rpc { context, message }) if attempt < self.config.rpc_attempts => {
                     tracing::warn!(what, attempt, %context, %message, ?delay, "rpc error; retrying");
                     tokio::time::sleep(delay).await;
-                    delay *= 2;
+                    delay = delay.saturating_mul(2).min(MAX_RETRY_DELAY);
                     attempt += 1;
                 }
                 other => return other.map_err(MpcError::from),

@@ -7,12 +7,12 @@ use k256::ecdsa::SigningKey;
 /// Signs `digest` with `secret`. The signature is normalised to low s (the contract rejects high s).
 pub fn sign(secret: &ChildSecret, digest: B256) -> Result<Signature, MpcError> {
     // Zero only if root + tweak ≡ 0 (mod n): probability 2^-256, reported rather than assumed away.
-    let key = SigningKey::from(
-        secret.secret_key().ok_or_else(|| MpcError::InvalidRootSecret("child secret is zero".into()))?,
-    );
+    let key = SigningKey::from(secret.secret_key().ok_or_else(|| MpcError::Signing("child secret is zero".into()))?);
     let (signature, recovery) = key
         .sign_prehash_recoverable(digest.as_slice())
-        .map_err(|e| MpcError::InvalidRootSecret(format!("k256 refused to sign: {e}")))?;
+        .map_err(|e| MpcError::Signing(format!("k256 refused to sign: {e}")))?;
+    // k256 already returns low-s signatures; normalising here keeps low-s a checked property of this
+    // function rather than of the dependency (the recovery parity flips with s).
     let (signature, recovery) = match signature.normalize_s() {
         Some(low) => (low, k256::ecdsa::RecoveryId::new(!recovery.is_y_odd(), recovery.is_x_reduced())),
         None => (signature, recovery),

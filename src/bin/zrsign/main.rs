@@ -6,8 +6,8 @@ mod cmd;
 
 use clap::Parser;
 
-/// zrSign v1: contracts, harness, mock MPC responder and relayer.
-#[derive(Debug, Parser)]
+/// zrSign v1: contracts, harness and mock MPC responder.
+#[derive(Parser)]
 #[command(name = "zrsign", version, about)]
 struct Cli {
     #[command(subcommand)]

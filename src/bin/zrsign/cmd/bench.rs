@@ -44,7 +44,7 @@ impl Args {
         let poll = Duration::from_millis(self.poll_ms);
         let options = DevnetOptions { poll_interval: poll, ..Default::default() };
         let net = Devnet::start(backend.clone(), artifacts, &options).await.wrap_err("starting the devnet")?;
-        let user = backend.accounts()[2];
+        let [_, _, user] = backend.first_accounts()?;
         bench::prepare_user(&net, user).await.wrap_err("preparing the user's key")?;
         let report = bench::load(&net, user, self.requests, Duration::from_millis(5)).await.wrap_err("load run")?;
         net.stop().await;

@@ -9,8 +9,8 @@ use zrsign::{
     devnet::{self, Devnet, DevnetOptions},
 };
 
-/// Arguments of `zrsign demo`.
-#[derive(Debug, clap::Args)]
+/// Arguments of `zrsign demo` (no `Debug`: it holds the root seed).
+#[derive(clap::Args)]
 pub struct Args {
     /// Chain id of the spawned anvil.
     #[arg(long, default_value_t = 31_337)]
@@ -36,7 +36,7 @@ impl Args {
         println!("root key     {} (responder holds version 1)", net.root.public().address());
         println!("chains       {} and {}", net.chains[0], net.chains[1]);
 
-        let user = backend.accounts()[2];
+        let [_, _, user] = backend.first_accounts()?;
         println!("user         {user}");
         let steps = devnet::lifecycle(&net, user).await.wrap_err("walking the request lifecycle")?;
         for s in &steps {

@@ -8,7 +8,7 @@ mod toolchain;
 use clap::Subcommand;
 
 /// What `zrsign` can do.
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Print gas per call (revm) and the responder's throughput and latency percentiles (anvil).
     Bench(bench::Args),
