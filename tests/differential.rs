@@ -1,10 +1,14 @@
 //! Differential properties between the Rust MPC side and the contract, on revm:
 //! Rust derivation == on-chain `derivedAddress` for any owner and index; Rust digest == the digest the
-//! contract computed and emitted for any data payload; the responder's signature recovers to the key.
+//! contract computed and emitted for any data or transaction payload (v1 chain-id-0 legacy included); the
+//! responder's signature recovers to the key and is accepted on-chain.
 
 mod common;
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::{
+    consensus::{SignableTransaction, TxEip1559, TxLegacy},
+    primitives::{Address, B256, TxKind, U256},
+};
 use proptest::prelude::*;
 use std::sync::LazyLock;
 use zrsign::{
@@ -27,13 +31,14 @@ struct Fixture {
     wallet_type: B256,
     root: RootSecret,
     user: Address,
+    mpc: Address,
     user_key: zrsign::mpc::keys::ChildSecret,
     runtime: tokio::runtime::Runtime,
 }
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let (chain, proxy, wallet_type, root, user, user_key) = runtime.block_on(async {
+    let (chain, proxy, wallet_type, root, user, mpc, user_key) = runtime.block_on(async {
         let chain = RevmBackend::new(CHAIN_ID, 3);
         let accounts = chain.accounts();
         let (admin, mpc, user) = (accounts[0], accounts[1], accounts[2]);
@@ -57,9 +62,9 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
             publicKey: child.public().xy().to_vec().into(),
         };
         chain.transact(mpc, proxy, answer, U256::ZERO).await.expect("key answer");
-        (chain, proxy, wallet_type, root, user, child)
+        (chain, proxy, wallet_type, root, user, mpc, child)
     });
-    Fixture { chain, proxy, wallet_type, root, user, user_key, runtime }
+    Fixture { chain, proxy, wallet_type, root, user, mpc, user_key, runtime }
 });
 
 /// `PROPTEST_CASES`, default 64.
@@ -98,5 +103,40 @@ proptest! {
         prop_assert_eq!(requested.request.digest, ours);
         let signature = sign::sign(&f.user_key, ours).expect("sign");
         prop_assert_eq!(signature.recover_address_from_prehash(&ours).expect("recover"), requested.request.signer);
+    }
+
+    #[test]
+    fn tx_digests_equal_emitted_and_signatures_are_accepted(
+        nonce in any::<u64>(),
+        value in any::<u128>(),
+        data in prop::collection::vec(any::<u8>(), 0..120),
+        v1_legacy in any::<bool>(),
+    ) {
+        let f = &*FIXTURE;
+        let client = Client::new(&f.chain, f.proxy);
+        let to = TxKind::Call(Address::repeat_byte(0x77));
+        let payload = if v1_legacy {
+            // v1: chain id slot 0; the contract binds it to the destination chain.
+            TxLegacy { chain_id: Some(0), nonce, gas_price: 1_000_000_000, gas_limit: 90_000, to, value: U256::from(value), input: data.into() }.encoded_for_signing()
+        } else {
+            TxEip1559 { chain_id: CHAIN_ID, nonce, gas_limit: 90_000, max_fee_per_gas: 2, max_priority_fee_per_gas: 1, to, value: U256::from(value), input: data.into(), ..Default::default() }.encoded_for_signing()
+        };
+        let params = IZrSign::ZrSignParams {
+            walletTypeId: f.wallet_type,
+            walletIndex: U256::ZERO,
+            dstChainId: deploy::chain_id("eip155:31337"),
+            payload: payload.into(),
+            broadcast: true,
+        };
+        let requested = f.runtime.block_on(client.request_signature(f.user, RequestKind::Tx, params, None)).expect("request");
+        // The MPC's digest of the emitted (bound) payload is the contract's digest, and the payload is for this chain.
+        let ours = digest::digest(RequestKind::Tx, &requested.payload, Some(CHAIN_ID)).expect("MPC accepts the payload");
+        prop_assert_eq!(requested.request.digest, ours);
+        let unsigned = digest::UnsignedTx::decode(&requested.payload).expect("decode");
+        prop_assert_eq!(unsigned.chain_id(), Some(CHAIN_ID));
+        // The responder's signature is accepted on-chain.
+        let signature = sign::sign(&f.user_key, ours).expect("sign");
+        let answer = IZrSign::zrSignResCall { requestId: requested.id, request: requested.request.clone(), signature: sign::to_bytes(&signature).to_vec().into() };
+        f.runtime.block_on(f.chain.transact(f.mpc, f.proxy, answer, U256::ZERO)).expect("zrSignRes accepted");
     }
 }
