@@ -78,6 +78,7 @@ async fn answers_in_batches_once_across_restarts_and_replays() {
     for _ in 0..5 {
         keys.push(client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request").id);
     }
+    net.chain.mine(1).await.expect("seal the requests' block");
     let mut first = responder(&net, net.chain.clone(), Some(&cursor), 2);
     let report = first.poll_once().await.expect("poll");
     assert_eq!(report.keys, keys, "every key answered, in order, in batches of 2");
@@ -97,6 +98,7 @@ async fn answers_in_batches_once_across_restarts_and_replays() {
     };
     let sign = client.request_signature(net.user, RequestKind::Hash, params, None).await.expect("sign request");
     drop(first);
+    net.chain.mine(1).await.expect("seal");
     let mut restarted = responder(&net, net.chain.clone(), Some(&cursor), 2);
     let report = restarted.poll_once().await.expect("poll after restart");
     assert!(report.keys.is_empty(), "keys answered before the restart are not seen again: {report:?}");
@@ -120,6 +122,7 @@ async fn rejects_what_it_cannot_answer_and_refunds_the_requester() {
     net.chain.transact(net.admin, net.proxy, rotate, U256::ZERO).await.expect("rotate");
     let requested = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
     assert_eq!(requested.request.keyVersion, 2);
+    net.chain.mine(1).await.expect("seal");
 
     let claimable =
         async || net.chain.view(net.proxy, IZrSign::claimableCall { account: net.user }).await.expect("claimable");
@@ -174,6 +177,10 @@ impl<B: Backend> Backend for Flaky<B> {
         self.fail_read()?;
         self.inner.block_number().await
     }
+    async fn inclusion_block(&self) -> Result<u64, BackendError> {
+        self.fail_read()?;
+        self.inner.inclusion_block().await
+    }
     async fn mine(&self, blocks: u64) -> Result<(), BackendError> {
         self.inner.mine(blocks).await
     }
@@ -194,6 +201,7 @@ async fn retries_transient_rpc_errors() {
     let net = net().await;
     let client = Client::new(net.chain.as_ref(), net.proxy);
     let requested = client.request_key(net.user, net.user, net.wallet_type, 2, None).await.expect("request");
+    net.chain.mine(1).await.expect("seal");
     // Four consecutive failures: within the five attempts of one operation.
     let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(4), sends_only: false });
     let mut mpc = responder(&net, flaky.clone(), None, 10);
@@ -207,6 +215,7 @@ async fn a_failed_answer_keeps_the_cursor_and_is_answered_once_later() {
     let net = net().await;
     let client = Client::new(net.chain.as_ref(), net.proxy);
     let requested = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    net.chain.mine(1).await.expect("seal");
     // Reading the logs works; every answering transaction fails, beyond the retry attempts.
     let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(100), sends_only: true });
     let mut mpc = responder(&net, flaky.clone(), None, 10);
@@ -222,4 +231,25 @@ async fn a_failed_answer_keeps_the_cursor_and_is_answered_once_later() {
     assert!(mpc.next_block() > before);
     let again = mpc.poll_once().await.expect("idle poll");
     assert!(again.keys.is_empty() && again.gas_used == 0, "{again:?}");
+}
+
+#[tokio::test]
+async fn answers_up_to_the_deadline_block_and_leaves_later_ones_to_reclaim() {
+    let net = net().await;
+    let client = Client::new(net.chain.as_ref(), net.proxy);
+    let ttl = IZrSign::setRequestTtlCall { blocks: 10 };
+    net.chain.transact(net.admin, net.proxy, ttl, U256::ZERO).await.expect("ttl");
+    let due = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    net.chain.mine(10).await.expect("mine");
+    assert_eq!(net.chain.inclusion_block().await.expect("block"), due.request.deadline, "revm includes in this block");
+    let mut mpc = responder(&net, net.chain.clone(), None, 10);
+    let report = mpc.poll_once().await.expect("poll");
+    assert_eq!(report.keys, vec![due.id], "answered in its deadline block");
+
+    let expired = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    net.chain.mine(11).await.expect("mine");
+    let report = mpc.poll_once().await.expect("poll");
+    assert!(report.keys.is_empty() && report.rejected.is_empty() && report.gas_used == 0, "{report:?}");
+    assert_eq!(report.not_open, vec![expired.id], "past its deadline: left open for its requester to reclaim");
+    assert_eq!(status(&net, expired.id).await, RequestStatus::Open);
 }

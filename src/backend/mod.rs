@@ -178,6 +178,10 @@ pub trait Backend: Send + Sync {
     /// The latest block number.
     fn block_number(&self) -> impl Future<Output = Result<u64, BackendError>> + Send;
 
+    /// The block a transaction sent now is included in at the earliest: the current block on revm (which
+    /// executes in it), the next one on a JSON-RPC chain.
+    fn inclusion_block(&self) -> impl Future<Output = Result<u64, BackendError>> + Send;
+
     /// Mines `blocks` empty blocks.
     fn mine(&self, blocks: u64) -> impl Future<Output = Result<(), BackendError>> + Send;
 

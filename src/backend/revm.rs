@@ -174,6 +174,10 @@ impl Backend for RevmBackend {
         Ok(self.lock().block.number.saturating_to())
     }
 
+    async fn inclusion_block(&self) -> Result<u64, BackendError> {
+        self.block_number().await
+    }
+
     async fn mine(&self, blocks: u64) -> Result<(), BackendError> {
         let mut inner = self.lock();
         let block = &mut inner.block;

@@ -131,6 +131,10 @@ impl Backend for RpcBackend {
         self.provider.get_block_number().await.map_err(|e| BackendError::rpc("eth_blockNumber", e))
     }
 
+    async fn inclusion_block(&self) -> Result<u64, BackendError> {
+        Ok(self.block_number().await? + 1)
+    }
+
     async fn mine(&self, blocks: u64) -> Result<(), BackendError> {
         self.provider
             .raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(blocks),))

@@ -120,7 +120,10 @@ impl<B: Backend> Responder<B> {
 
     /// Processes every block up to the latest once.
     pub async fn poll_once(&mut self) -> Result<PollReport, MpcError> {
-        let latest = self.retry("eth_blockNumber", || self.backend.block_number()).await?;
+        // An answer sent now lands in `inclusion` at the earliest (a request due before it is left to reclaim);
+        // events are read up to the block before it, the last sealed one, so none can still be added there.
+        let inclusion = self.retry("inclusion block", || self.backend.inclusion_block()).await?;
+        let latest = inclusion.saturating_sub(1);
         let from = self.cursor.next_block();
         let mut report = PollReport { blocks: (from, latest), ..Default::default() };
         if from > latest {
@@ -131,7 +134,7 @@ impl<B: Backend> Responder<B> {
             let end = latest.min(start.saturating_add(self.config.max_block_range.get() - 1));
             let logs = self.retry("eth_getLogs", || self.backend.logs(self.proxy, start, end)).await?;
             let pending = decode_requests(&logs)?;
-            self.answer(pending, latest, &mut report).await?;
+            self.answer(pending, inclusion, &mut report).await?;
             self.cursor.advance(end + 1)?;
             start = end + 1;
         }
@@ -156,13 +159,13 @@ impl<B: Backend> Responder<B> {
     async fn answer(
         &mut self,
         pending: Vec<PendingRequest>,
-        latest: u64,
+        inclusion: u64,
         report: &mut PollReport,
     ) -> Result<(), MpcError> {
         let mut keys = Vec::new();
         let mut signatures = Vec::new();
         for item in pending {
-            if !self.still_open(&item, latest).await? {
+            if !self.still_open(&item, inclusion).await? {
                 report.not_open.push(item.id);
                 continue;
             }
@@ -205,12 +208,13 @@ impl<B: Backend> Responder<B> {
         Ok(accepted)
     }
 
-    /// Open on-chain, committed to exactly this record, and not past its deadline.
-    async fn still_open(&self, item: &PendingRequest, latest: u64) -> Result<bool, MpcError> {
+    /// Open on-chain, committed to exactly this record, and not past its deadline in the block an answer
+    /// would land in.
+    async fn still_open(&self, item: &PendingRequest, inclusion: u64) -> Result<bool, MpcError> {
         let status = self
             .retry("requestStatus", || self.backend.view(self.proxy, IZrSign::requestStatusCall { requestId: item.id }))
             .await?;
-        if status != RequestStatus::Open || latest > item.request.deadline {
+        if status != RequestStatus::Open || inclusion > item.request.deadline {
             return Ok(false);
         }
         let commitment = self
