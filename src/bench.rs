@@ -25,6 +25,11 @@ use std::time::{Duration, Instant};
 /// Size of the batch in the batch-response figure.
 pub const BATCH: usize = 10;
 
+/// How long a load run may wait for its answers: a base, plus a per-request allowance.
+pub const LOAD_TIMEOUT_BASE: Duration = Duration::from_secs(60);
+/// Per-request part of the load run's timeout.
+pub const LOAD_TIMEOUT_PER_REQUEST: Duration = Duration::from_secs(1);
+
 /// One measured call.
 #[derive(Debug, Clone)]
 pub struct GasFigure {
@@ -193,7 +198,7 @@ pub async fn load<B: Backend + 'static>(
         pending.push((r.id, sent));
     }
     let mut latencies = Vec::with_capacity(count);
-    let deadline = started + Duration::from_secs(60 + count as u64);
+    let deadline = started + LOAD_TIMEOUT_BASE + LOAD_TIMEOUT_PER_REQUEST * u32::try_from(count).unwrap_or(u32::MAX);
     while !pending.is_empty() {
         let mut still = Vec::with_capacity(pending.len());
         for (id, sent) in pending {

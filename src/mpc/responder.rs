@@ -42,14 +42,19 @@ pub struct ResponderConfig {
     pub retry_delay: Duration,
 }
 
+/// Default most answers per batch transaction. (The `expect`s below run at compile time: a zero would not build.)
+pub const DEFAULT_BATCH_SIZE: NonZeroUsize = NonZeroUsize::new(20).expect("non-zero literal");
+/// Default most blocks per `eth_getLogs` range.
+pub const DEFAULT_MAX_BLOCK_RANGE: NonZeroU64 = NonZeroU64::new(2_000).expect("non-zero literal");
+
 /// The longest wait between two attempts of an RPC operation.
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
 
 impl Default for ResponderConfig {
     fn default() -> Self {
         Self {
-            batch_size: NonZeroUsize::new(20).unwrap_or(NonZeroUsize::MIN),
-            max_block_range: NonZeroU64::new(2_000).unwrap_or(NonZeroU64::MIN),
+            batch_size: DEFAULT_BATCH_SIZE,
+            max_block_range: DEFAULT_MAX_BLOCK_RANGE,
             rpc_attempts: 5,
             retry_delay: Duration::from_millis(100),
         }
