@@ -5,16 +5,15 @@
 //! transactions (21,000 intrinsic and calldata included), the figure a user pays.
 
 use crate::{
-    backend::Backend,
     bindings::IZrSign::{self, RequestKind, RequestStatus, ZrSignParams},
+    chain::{ChainRead, ChainSubmit},
     client::{Client, Requested},
     contracts::Artifacts,
     deploy::{self, Roles, Setup},
     devnet::{Devnet, DevnetError},
-    mpc::{
-        keys::{KeyPath, RootSecret},
-        sign,
-    },
+    mpc::keys::RootSecret,
+    protocol::{Caip2, KeyPath},
+    signer::mock,
 };
 use alloy::{
     consensus::{SignableTransaction, TxLegacy},
@@ -41,12 +40,12 @@ pub struct GasFigure {
 
 /// Steady-state transaction gas of each request and response kind on `backend` (a fresh chain): the
 /// counters a call touches are warmed by earlier calls of the same kind first, as in forge's suite.
-pub async fn gas_per_call<B: Backend>(backend: &B, artifacts: &Artifacts) -> Result<Vec<GasFigure>, DevnetError> {
+pub async fn gas_per_call<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) -> Result<Vec<GasFigure>, DevnetError> {
     let [admin, mpc, user] = backend.first_accounts()?;
     let proxy = deploy::deploy(backend, artifacts, Roles { admin, mpc, fee: admin, pauser: admin }).await?.proxy;
     let root = RootSecret::from_seed("bench")?;
-    let chain_id = backend.chain_id();
-    let caip2 = format!("eip155:{chain_id}");
+    let chain_id = backend.evm_chain_id();
+    let caip2 = Caip2::eip155(chain_id).to_string();
     let setup = Setup {
         root_public_key: root.public().xy(),
         mpc_fee: 1_000_000_000_000,
@@ -61,7 +60,7 @@ pub async fn gas_per_call<B: Backend>(backend: &B, artifacts: &Artifacts) -> Res
     };
     let answer_key = async |r: &Requested| {
         let path = KeyPath {
-            chain_id,
+            evm_chain_id: chain_id,
             proxy,
             owner: r.request.owner,
             wallet_type_id: wallet_type,
@@ -83,7 +82,7 @@ pub async fn gas_per_call<B: Backend>(backend: &B, artifacts: &Artifacts) -> Res
     figures.push(GasFigure { label: "key request", gas: second.receipt.gas_used });
     figures.push(GasFigure { label: "key response", gas: answer_key(&second).await?.gas_used });
 
-    let key = KeyPath { chain_id, proxy, owner: user, wallet_type_id: wallet_type, index: U256::ZERO };
+    let key = KeyPath { evm_chain_id: chain_id, proxy, owner: user, wallet_type_id: wallet_type, index: U256::ZERO };
     let child = root.child(&key);
     let legacy = TxLegacy {
         chain_id: Some(chain_id),
@@ -97,7 +96,7 @@ pub async fn gas_per_call<B: Backend>(backend: &B, artifacts: &Artifacts) -> Res
     let params = |payload: Vec<u8>| ZrSignParams {
         walletTypeId: wallet_type,
         walletIndex: U256::ZERO,
-        dstChainId: deploy::chain_id(&caip2),
+        dstChainId: crate::protocol::chain_key(&caip2),
         payload: payload.into(),
         broadcast: false,
     };
@@ -114,7 +113,9 @@ pub async fn gas_per_call<B: Backend>(backend: &B, artifacts: &Artifacts) -> Res
         requests.push(r);
     }
     let signature = |r: &Requested| -> Result<Bytes, DevnetError> {
-        Ok(Bytes::copy_from_slice(&sign::to_bytes(&sign::sign(&child, r.request.digest)?)))
+        let signature = mock::sign(&child, r.request.digest)
+            .map_err(|e| DevnetError::Verification { step: "bench signature".into(), message: e.to_string() })?;
+        Ok(Bytes::copy_from_slice(&signature.as_bytes()))
     };
     // The sign response answers the sign-hash request measured above.
     if let Some(first) = requests.first() {
@@ -172,13 +173,8 @@ impl LoadReport {
 
 /// Sends `count` sign-hash requests from `user` on a running devnet (whose user already holds key 0)
 /// and measures when each is answered (polling statuses every `poll`).
-pub async fn load<B: Backend + 'static>(
-    devnet: &Devnet<B>,
-    user: Address,
-    count: usize,
-    poll: Duration,
-) -> Result<LoadReport, DevnetError> {
-    let backend = devnet.backend.as_ref();
+pub async fn load(devnet: &Devnet, user: Address, count: usize, poll: Duration) -> Result<LoadReport, DevnetError> {
+    let backend = devnet.source.as_ref();
     let proxy = devnet.deployment.proxy;
     let client = Client::new(backend, proxy);
     let started = Instant::now();
@@ -188,7 +184,7 @@ pub async fn load<B: Backend + 'static>(
         let params = ZrSignParams {
             walletTypeId: devnet.wallet_type,
             walletIndex: U256::ZERO,
-            dstChainId: deploy::chain_id(&devnet.chains[0]),
+            dstChainId: devnet.chains[0].key(),
             payload: keccak256(i.to_be_bytes()).to_vec().into(),
             broadcast: false,
         };
@@ -224,8 +220,8 @@ pub async fn load<B: Backend + 'static>(
 }
 
 /// The devnet's user, with an answered key 0, ready for [`load`].
-pub async fn prepare_user<B: Backend + 'static>(devnet: &Devnet<B>, user: Address) -> Result<(), DevnetError> {
-    let client = Client::new(devnet.backend.as_ref(), devnet.deployment.proxy);
+pub async fn prepare_user(devnet: &Devnet, user: Address) -> Result<(), DevnetError> {
+    let client = Client::new(devnet.source.as_ref(), devnet.deployment.proxy);
     let requested = client.request_key(user, user, devnet.wallet_type, 1, None).await?;
     client.wait_settled(&requested, Duration::from_millis(20), Duration::from_secs(30)).await?;
     Ok(())

@@ -2,13 +2,11 @@
 //! receipt, and wait for the MPC network's verified answer.
 
 use crate::{
-    backend::{Backend, BackendError, Receipt},
     bindings::IZrSign::{self, Request, RequestKind, RequestStatus, ZrSignParams},
+    chain::{ChainError, ChainSubmit, LogFilter, Receipt},
+    protocol::events::{self, ZrEvent, find, request_id_topic},
 };
-use alloy::{
-    primitives::{Address, B256, Bytes, Log, U256},
-    sol_types::SolEvent,
-};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use std::time::Duration;
 
 /// Why a client operation failed.
@@ -16,7 +14,7 @@ use std::time::Duration;
 pub enum ClientError {
     /// The chain operation failed (a revert carries the decoded `IZrSign` error).
     #[error(transparent)]
-    Backend(#[from] BackendError),
+    Backend(#[from] ChainError),
     /// A receipt or the logs lack the event the operation expects.
     #[error("no {event} event for request {id}")]
     MissingEvent {
@@ -60,7 +58,7 @@ pub enum Settlement {
     Key {
         /// EVM address.
         address: Address,
-        /// Compressed SEC1 public key.
+        /// Uncompressed public key `x ‖ y` (64 bytes), as the network answered it.
         public_key: Bytes,
     },
     /// A signature over `digest` by `signer`.
@@ -97,7 +95,7 @@ pub struct Client<'a, B> {
     proxy: Address,
 }
 
-impl<'a, B: Backend> Client<'a, B> {
+impl<'a, B: ChainSubmit> Client<'a, B> {
     /// A client of the proxy at `proxy`.
     pub fn new(backend: &'a B, proxy: Address) -> Self {
         Self { backend, proxy }
@@ -180,35 +178,28 @@ impl<'a, B: Backend> Client<'a, B> {
         }
     }
 
-    /// Reads how a settled request ended from the contract's events.
+    /// Reads how a settled request ended from the contract's events (those carrying its id).
     pub async fn settlement(&self, requested: &Requested) -> Result<Settlement, ClientError> {
         let latest = self.backend.block_number().await?;
-        let logs = self.backend.logs(self.proxy, requested.receipt.block_number, latest).await?;
+        let filter = LogFilter::new(self.proxy, requested.receipt.block_number, latest)
+            .events(events::LIFECYCLE_EVENTS)
+            .topic1([request_id_topic(requested.id)]);
         let id = requested.id;
-        for entry in logs {
-            let log = &entry.log;
-            if let Some(e) = decode::<IZrSign::ZrKeyResponded>(log).filter(|e| e.requestId == id) {
-                return Ok(Settlement::Key { address: e.evmAddress, public_key: e.publicKey });
-            }
-            if let Some(e) = decode::<IZrSign::ZrSignResponded>(log).filter(|e| e.requestId == id) {
-                return Ok(Settlement::Signature { signer: e.signer, digest: e.digest, signature: e.signature });
-            }
-            if let Some(e) = decode::<IZrSign::ZrRequestRejected>(log).filter(|e| e.requestId == id) {
-                return Ok(Settlement::Rejected { reason: e.reasonCode });
-            }
-            if decode::<IZrSign::ZrRequestReclaimed>(log).is_some_and(|e| e.requestId == id) {
-                return Ok(Settlement::Reclaimed);
+        for entry in self.backend.logs(&filter).await? {
+            match events::decode(&entry.log) {
+                Ok(Some(ZrEvent::KeyResponded { id: i, evm_address, public_key })) if i == id => {
+                    return Ok(Settlement::Key { address: evm_address, public_key });
+                }
+                Ok(Some(ZrEvent::SignResponded { id: i, signer, digest, signature })) if i == id => {
+                    return Ok(Settlement::Signature { signer, digest, signature });
+                }
+                Ok(Some(ZrEvent::Rejected { id: i, reason_code })) if i == id => {
+                    return Ok(Settlement::Rejected { reason: reason_code });
+                }
+                Ok(Some(ZrEvent::Reclaimed { id: i, .. })) if i == id => return Ok(Settlement::Reclaimed),
+                _ => {}
             }
         }
         Err(ClientError::MissingEvent { event: "settlement", id })
     }
-}
-
-/// The first `E` event among `logs`.
-pub fn find<E: SolEvent>(logs: &[Log]) -> Option<E> {
-    logs.iter().find_map(decode::<E>)
-}
-
-fn decode<E: SolEvent>(log: &Log) -> Option<E> {
-    (log.topics().first() == Some(&E::SIGNATURE_HASH)).then(|| E::decode_log(log).ok().map(|l| l.data)).flatten()
 }

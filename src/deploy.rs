@@ -1,15 +1,16 @@
 //! Deploys the `ZrSign` implementation behind its proxy and grants the operational roles.
 
 use crate::{
-    backend::{Backend, BackendError, Call},
     bindings::{
         IZrSign::{self, ChainFamily},
         ZrSignAdmin,
     },
+    chain::{Call, ChainError, ChainSubmit},
     contracts::Artifacts,
+    protocol::{WalletType, chain_key},
 };
 use alloy::{
-    primitives::{Address, B256, Bytes, U256, keccak256},
+    primitives::{Address, B256, Bytes, U256},
     sol_types::{SolCall, SolValue},
 };
 use std::collections::BTreeMap;
@@ -50,23 +51,27 @@ pub const ADMIN_TRANSFER_DELAY: u64 = 3 * 24 * 60 * 60;
 
 /// Deploys the external libraries ZrSign links against, then the linked implementation. Returns its
 /// address and the gas of its own deployment.
-pub async fn deploy_implementation<B: Backend>(
+pub async fn deploy_implementation<B: ChainSubmit>(
     backend: &B,
     artifacts: &Artifacts,
     from: Address,
-) -> Result<(Address, u64), BackendError> {
+) -> Result<(Address, u64), ChainError> {
     let mut addresses = BTreeMap::new();
     for (library, code) in &artifacts.libraries {
         let receipt = backend.send(Call::deploy(from, code.clone())).await?;
         addresses.insert(library.clone(), created(receipt.contract_address, library)?);
     }
-    let code = artifacts.zrsign.link(&addresses).map_err(|e| BackendError::Evm(e.to_string()))?;
+    let code = artifacts.zrsign.link(&addresses).map_err(|e| ChainError::Evm(e.to_string()))?;
     let receipt = backend.send(Call::deploy(from, code)).await?;
     Ok((created(receipt.contract_address, "ZrSign")?, receipt.gas_used))
 }
 
 /// Deploys implementation + proxy (initialised, admin = `roles.admin`) and grants the other roles.
-pub async fn deploy<B: Backend>(backend: &B, artifacts: &Artifacts, roles: Roles) -> Result<Deployment, BackendError> {
+pub async fn deploy<B: ChainSubmit>(
+    backend: &B,
+    artifacts: &Artifacts,
+    roles: Roles,
+) -> Result<Deployment, ChainError> {
     let (implementation, implementation_gas) = deploy_implementation(backend, artifacts, roles.admin).await?;
 
     let init = ZrSignAdmin::initializeCall {
@@ -83,29 +88,16 @@ pub async fn deploy<B: Backend>(backend: &B, artifacts: &Artifacts, roles: Roles
         (ZrSignAdmin::FEE_ROLECall {}.abi_encode(), roles.fee),
         (ZrSignAdmin::PAUSER_ROLECall {}.abi_encode(), roles.pauser),
     ] {
-        let role = backend.call(Call { to: Some(proxy), input: role_call.into(), ..Default::default() }).await?;
+        let role = backend.call(&Call { to: Some(proxy), input: role_call.into(), ..Default::default() }).await?;
         let role = B256::abi_decode(&role)
-            .map_err(|e| BackendError::Decode { context: "role id".into(), message: e.to_string() })?;
+            .map_err(|e| ChainError::Decode { context: "role id".into(), message: e.to_string() })?;
         backend.transact(roles.admin, proxy, ZrSignAdmin::grantRoleCall { role, account }, U256::ZERO).await?;
     }
     Ok(Deployment { proxy, implementation, deploy_gas: [implementation_gas, proxy_receipt.gas_used] })
 }
 
-fn created(address: Option<Address>, name: &str) -> Result<Address, BackendError> {
-    address.ok_or_else(|| BackendError::Evm(format!("deployment of {name} returned no address")))
-}
-
-/// BIP-44 purpose and coin type of the EVM wallet type.
-pub const EVM_WALLET_TYPE: (u32, u32) = (44, 60);
-
-/// A wallet type's id, as v1 computes it: `keccak256(abi.encode(uint256 purpose, uint256 coinType))`.
-pub fn wallet_type_id(purpose: u32, coin_type: u32) -> B256 {
-    keccak256((U256::from(purpose), U256::from(coin_type)).abi_encode_params())
-}
-
-/// A chain's id: `keccak256(bytes(caip2))`.
-pub fn chain_id(caip2: &str) -> B256 {
-    keccak256(caip2.as_bytes())
+fn created(address: Option<Address>, name: &str) -> Result<Address, ChainError> {
+    address.ok_or_else(|| ChainError::Evm(format!("deployment of {name} returned no address")))
 }
 
 /// What [`configure`] sets up.
@@ -121,28 +113,28 @@ pub struct Setup {
 
 /// Sets the root key, registers the EVM wallet type and the chains, and allows them for it.
 /// Returns the EVM wallet type id.
-pub async fn configure<B: Backend>(
+pub async fn configure<B: ChainSubmit>(
     backend: &B,
     proxy: Address,
     admin: Address,
     setup: &Setup,
-) -> Result<B256, BackendError> {
-    let fee = alloy::primitives::Uint::<96, 2>::try_from(setup.mpc_fee).map_err(|_| BackendError::OutOfRange {
+) -> Result<B256, ChainError> {
+    let fee = alloy::primitives::Uint::<96, 2>::try_from(setup.mpc_fee).map_err(|_| ChainError::OutOfRange {
         what: "MPC fee",
         value: setup.mpc_fee.to_string(),
         bits: 96,
     })?;
     let root = IZrSign::setRootKeyCall { publicKey: Bytes::copy_from_slice(&setup.root_public_key) };
     backend.transact(admin, proxy, root, U256::ZERO).await?;
-    let (purpose, coin_type) = EVM_WALLET_TYPE;
+    let WalletType { purpose, coin_type } = WalletType::EVM;
     backend
         .transact(admin, proxy, IZrSign::addWalletTypeCall { purpose, coinType: coin_type, mpcFee: fee }, U256::ZERO)
         .await?;
-    let wallet_type = wallet_type_id(purpose, coin_type);
+    let wallet_type = WalletType::EVM.id();
     for (caip2, evm_chain_id) in &setup.evm_chains {
         let add = IZrSign::addChainCall { caip2: caip2.clone(), family: ChainFamily::Evm, evmChainId: *evm_chain_id };
         backend.transact(admin, proxy, add, U256::ZERO).await?;
-        let allow = IZrSign::allowChainCall { walletTypeId: wallet_type, chainId: chain_id(caip2) };
+        let allow = IZrSign::allowChainCall { walletTypeId: wallet_type, chainId: chain_key(caip2) };
         backend.transact(admin, proxy, allow, U256::ZERO).await?;
     }
     Ok(wallet_type)

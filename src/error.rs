@@ -1,6 +1,6 @@
 //! The library's error type: one enum per concern, gathered here.
 
-use crate::{backend::BackendError, contracts::BuildError, toolchain::ToolchainError};
+use crate::{chain::ChainError, contracts::BuildError, store::StoreError, toolchain::ToolchainError};
 
 /// Every error the zrsign library returns.
 #[derive(Debug, thiserror::Error)]
@@ -11,15 +11,24 @@ pub enum Error {
     /// Compiling the contracts failed.
     #[error(transparent)]
     Build(#[from] BuildError),
-    /// A chain backend (revm or JSON-RPC) failed or a transaction reverted.
+    /// A chain operation failed or a transaction reverted.
     #[error(transparent)]
-    Backend(#[from] BackendError),
+    Chain(#[from] ChainError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// A client operation failed.
     #[error(transparent)]
     Client(#[from] crate::client::ClientError),
-    /// The MPC responder could not process a request.
+    /// The responder failed.
     #[error(transparent)]
-    Mpc(#[from] crate::mpc::MpcError),
+    Responder(#[from] crate::responder::ResponderError),
+    /// The relayer failed.
+    #[error(transparent)]
+    Relayer(#[from] crate::relayer::RelayerError),
+    /// A root secret is unusable.
+    #[error(transparent)]
+    Key(#[from] crate::mpc::KeyError),
 }
 
 /// `Result` with the library's [`Error`].

@@ -1,28 +1,38 @@
-//! zrsign — the zrSign v1 protocol: contracts, the Rust harness that builds, deploys and drives them,
-//! and a mock MPC responder. (The relayer of spec §8 is not built yet.)
+//! zrsign — the zrSign v1 protocol: contracts, the Rust side that builds, deploys and drives them, the MPC
+//! responder and the cross-chain relayer.
 //!
-//! Modules, one job each:
-//! - [`toolchain`]: finds or installs solc, forge, anvil and cast;
-//! - [`contracts`]: compiles `contracts/` with foundry-compilers, once per process;
-//! - [`bindings`]: `sol!` bindings generated from the contracts' interfaces, and revert decoding;
-//! - [`backend`]: one interface over in-process revm and JSON-RPC (anvil) chains;
-//! - [`deploy`]: deploys and configures the implementation behind its proxy;
-//! - [`client`]: the dapp-facing client (request, read the record back, wait for the answer);
-//! - [`devnet`]: a local network (deployment + running responder) and the verified request lifecycle;
-//! - [`bench`]: gas per call, responder throughput and latency percentiles;
-//! - [`mpc`]: the mock MPC network (key derivation, digests, signing, the responder loop);
-//! - [`forge`]: runs the Solidity test suites with the resolved toolchain.
+//! Modules, one runtime concern each:
+//! - [`toolchain`]: finds or installs solc, forge, anvil and cast; [`contracts`]: compiles `contracts/`;
+//!   [`forge`]: runs the Solidity suites;
+//! - [`bindings`]: `sol!` bindings generated from the contracts' interface, and revert decoding;
+//! - [`chain`]: chain access — reads, two-phase submits, raw broadcasts, dev-chain controls — over revm and
+//!   JSON-RPC, with one typed error and one retry function;
+//! - [`protocol`]: identifiers, key derivation, digests, events and signed-transaction assembly, shared by
+//!   every part below;
+//! - [`follower`]: the sealed-block event follower (positions, reorgs, undecodable events);
+//! - [`signer`]: the MPC network's batched signer trait and the mock that implements it; [`mpc`]: the mock
+//!   network's root secrets;
+//! - [`store`]: the services' durable state in SQLite;
+//! - [`responder`] and [`relayer`]: the two services;
+//! - [`deploy`], [`client`], [`devnet`], [`bench`]: deployment, the dapp-facing client, the two-chain local
+//!   network and its demo, and the benchmarks.
 
-pub mod backend;
 pub mod bench;
 pub mod bindings;
+pub mod chain;
 pub mod client;
 pub mod contracts;
 pub mod deploy;
 pub mod devnet;
 mod error;
+pub mod follower;
 pub mod forge;
 pub mod mpc;
+pub mod protocol;
+pub mod relayer;
+pub mod responder;
+pub mod signer;
+pub mod store;
 pub mod toolchain;
 
 pub use error::{Error, Result};

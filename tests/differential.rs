@@ -12,21 +12,19 @@ use alloy::{
 use proptest::prelude::*;
 use std::sync::LazyLock;
 use zrsign::{
-    backend::{Backend, RevmBackend},
     bindings::IZrSign::{self, RequestKind},
+    chain::{ChainRead, ChainSubmit, RevmChain},
     client::Client,
     deploy::{self, Roles, Setup},
-    mpc::{
-        digest,
-        keys::{KeyPath, RootSecret},
-        sign,
-    },
+    mpc::keys::RootSecret,
+    protocol::{KeyPath, digest},
+    signer::mock as sign,
 };
 
 const CHAIN_ID: u64 = 31_337;
 
 struct Fixture {
-    chain: RevmBackend,
+    chain: RevmChain,
     proxy: Address,
     wallet_type: B256,
     root: RootSecret,
@@ -39,7 +37,7 @@ struct Fixture {
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     let (chain, proxy, wallet_type, root, user, mpc, user_key) = runtime.block_on(async {
-        let chain = RevmBackend::new(CHAIN_ID, 3);
+        let chain = RevmChain::new(CHAIN_ID, 3);
         let accounts = chain.accounts();
         let (admin, mpc, user) = (accounts[0], accounts[1], accounts[2]);
         let roles = Roles { admin, mpc, fee: admin, pauser: admin };
@@ -54,7 +52,8 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         // One answered key for the user.
         let client = Client::new(&chain, proxy);
         let requested = client.request_key(user, user, wallet_type, 1, None).await.expect("key request");
-        let path = KeyPath { chain_id: CHAIN_ID, proxy, owner: user, wallet_type_id: wallet_type, index: U256::ZERO };
+        let path =
+            KeyPath { evm_chain_id: CHAIN_ID, proxy, owner: user, wallet_type_id: wallet_type, index: U256::ZERO };
         let child = root.child(&path);
         let answer = IZrSign::zrKeyResCall {
             requestId: requested.id,
@@ -79,7 +78,7 @@ proptest! {
     fn rust_derivation_equals_on_chain(owner in any::<[u8; 20]>(), index in any::<[u8; 32]>(), wallet_type in any::<[u8; 32]>()) {
         let f = &*FIXTURE;
         let (owner, index, wallet_type) = (Address::from(owner), U256::from_be_bytes(index), B256::from(wallet_type));
-        let path = KeyPath { chain_id: CHAIN_ID, proxy: f.proxy, owner, wallet_type_id: wallet_type, index };
+        let path = KeyPath { evm_chain_id: CHAIN_ID, proxy: f.proxy, owner, wallet_type_id: wallet_type, index };
         let ours = f.root.public().derive(&path).address();
         let call = IZrSign::derivedAddressCall { owner, walletTypeId: wallet_type, index };
         let on_chain = f.runtime.block_on(f.chain.view(f.proxy, call)).expect("derivedAddress");
@@ -94,7 +93,7 @@ proptest! {
         let params = IZrSign::ZrSignParams {
             walletTypeId: f.wallet_type,
             walletIndex: U256::ZERO,
-            dstChainId: deploy::chain_id("eip155:31337"),
+            dstChainId: zrsign::protocol::chain_key("eip155:31337"),
             payload: data.clone().into(),
             broadcast: false,
         };
@@ -124,7 +123,7 @@ proptest! {
         let params = IZrSign::ZrSignParams {
             walletTypeId: f.wallet_type,
             walletIndex: U256::ZERO,
-            dstChainId: deploy::chain_id("eip155:31337"),
+            dstChainId: zrsign::protocol::chain_key("eip155:31337"),
             payload: payload.into(),
             broadcast: true,
         };
@@ -136,7 +135,7 @@ proptest! {
         prop_assert_eq!(unsigned.chain_id(), Some(CHAIN_ID));
         // The responder's signature is accepted on-chain.
         let signature = sign::sign(&f.user_key, ours).expect("sign");
-        let answer = IZrSign::zrSignResCall { requestId: requested.id, request: requested.request.clone(), signature: sign::to_bytes(&signature).to_vec().into() };
+        let answer = IZrSign::zrSignResCall { requestId: requested.id, request: requested.request.clone(), signature: signature.as_bytes().to_vec().into() };
         f.runtime.block_on(f.chain.transact(f.mpc, f.proxy, answer, U256::ZERO)).expect("zrSignRes accepted");
     }
 }

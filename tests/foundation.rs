@@ -5,12 +5,12 @@ mod common;
 
 use alloy::primitives::{Address, U256};
 use zrsign::{
-    backend::{AnvilChain, Backend, RevmBackend},
     bindings::{OzErrors, Revert, ZrSignAdmin},
+    chain::{AnvilChain, ChainRead, ChainSubmit, RevmChain},
     deploy::{self, Roles},
 };
 
-async fn deployed_proxy_answers<B: Backend>(backend: &B) {
+async fn deployed_proxy_answers<B: ChainSubmit>(backend: &B) {
     let accounts = backend.accounts();
     let (admin, stranger) = (accounts[0], accounts[1]);
     let deployment = deploy::deploy(backend, common::artifacts(), Roles::all(admin)).await.expect("deploy");
@@ -48,13 +48,13 @@ async fn deployed_proxy_answers<B: Backend>(backend: &B) {
 
 #[tokio::test]
 async fn revm_deploys_behind_proxy_and_calls_through_bindings() {
-    let chain = RevmBackend::new(31_337, 4);
+    let chain = RevmChain::new(31_337, 4);
     deployed_proxy_answers(&chain).await;
 }
 
 #[tokio::test]
 async fn anvil_deploys_behind_proxy_and_calls_through_bindings() {
     let chain = AnvilChain::spawn(common::toolchain(), 31_337).await.expect("spawn anvil");
-    assert_eq!(chain.rpc.chain_id(), 31_337);
+    assert_eq!(chain.rpc.evm_chain_id(), 31_337);
     deployed_proxy_answers(&chain.rpc).await;
 }

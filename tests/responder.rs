@@ -1,32 +1,33 @@
-//! The mock MPC responder on revm: batches, the persisted cursor across restarts, requests seen
-//! twice, rejections with a reason code, and RPC errors retried with backoff.
+//! The MPC responder on revm: batches, its store across restarts, requests seen twice, rejections with a
+//! reason code, RPC errors retried with backoff, and deadlines.
 
 mod common;
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use std::{
-    collections::BTreeMap,
-    path::Path,
     sync::{
         Arc,
         atomic::{AtomicU32, Ordering},
     },
+    time::Duration,
 };
 use zrsign::{
-    backend::{Backend, BackendError, Call, ChainLog, Receipt, RevmBackend},
     bindings::IZrSign::{self, RequestKind, RequestStatus},
+    chain::{
+        BlockInfo, Call, ChainError, ChainLog, ChainRead, ChainResult, ChainSubmit, DevChain, LogFilter, Receipt,
+        RevmChain, Submitted, TxLookup, retry::RetryPolicy,
+    },
     client::Client,
     deploy::{self, Roles, Setup},
-    mpc::{
-        RejectReason,
-        cursor::Cursor,
-        keys::RootSecret,
-        responder::{Responder, ResponderConfig},
-    },
+    mpc::keys::RootSecret,
+    protocol::RejectReason,
+    responder::{Responder, ResponderConfig},
+    signer::MockSigner,
+    store::{RequestState, Store},
 };
 
 struct Net {
-    chain: Arc<RevmBackend>,
+    chain: Arc<RevmChain>,
     proxy: Address,
     wallet_type: B256,
     admin: Address,
@@ -37,7 +38,7 @@ struct Net {
 }
 
 async fn net() -> Net {
-    let chain = Arc::new(RevmBackend::new(31_337, 4));
+    let chain = Arc::new(RevmChain::new(31_337, 4));
     let accounts = chain.accounts();
     let (admin, mpc, user) = (accounts[0], accounts[1], accounts[2]);
     let deployment =
@@ -55,12 +56,22 @@ async fn net() -> Net {
     Net { chain, proxy: deployment.proxy, wallet_type, admin, mpc, user, root, start }
 }
 
-fn responder<B: Backend>(net: &Net, backend: Arc<B>, cursor: Option<&Path>, batch_size: usize) -> Responder<B> {
-    let cursor = Cursor::open(cursor, 31_337, net.proxy, net.start).expect("cursor");
-    let roots = BTreeMap::from([(1u32, net.root.clone())]);
+async fn responder<C: ChainSubmit>(
+    net: &Net,
+    chain: Arc<C>,
+    store: &Store,
+    batch_size: usize,
+) -> Responder<C, MockSigner> {
+    let signer = Arc::new(MockSigner::single(net.root.clone()));
     let batch_size = std::num::NonZeroUsize::new(batch_size).expect("batch size > 0");
-    let config = ResponderConfig { batch_size, retry_delay: std::time::Duration::from_millis(1), ..Default::default() };
-    Responder::new(backend, net.proxy, net.mpc, roots, cursor, config)
+    let retry = RetryPolicy { first_delay: Duration::from_millis(1), ..Default::default() };
+    let mut config = ResponderConfig { batch_size, retry, ..Default::default() };
+    config.follower.retry = retry;
+    Responder::new(chain, signer, store.clone(), net.proxy, net.mpc, net.start, config).await.expect("responder")
+}
+
+async fn memory() -> Store {
+    Store::in_memory().await.expect("store")
 }
 
 async fn status(net: &Net, id: U256) -> RequestStatus {
@@ -72,14 +83,15 @@ async fn answers_in_batches_once_across_restarts_and_replays() {
     let net = net().await;
     let client = Client::new(net.chain.as_ref(), net.proxy);
     let dir = tempfile::tempdir().expect("tempdir");
-    let cursor = dir.path().join("cursor.json");
+    let path = dir.path().join("zrsign.db");
+    let store = Store::open(&path).await.expect("store");
 
     let mut keys = Vec::new();
     for _ in 0..5 {
         keys.push(client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request").id);
     }
     net.chain.mine(1).await.expect("seal the requests' block");
-    let mut first = responder(&net, net.chain.clone(), Some(&cursor), 2);
+    let mut first = responder(&net, net.chain.clone(), &store, 2).await;
     let report = first.poll_once().await.expect("poll");
     assert_eq!(report.keys, keys, "every key answered, in order, in batches of 2");
     assert!(report.skipped.is_empty() && report.rejected.is_empty());
@@ -92,20 +104,28 @@ async fn answers_in_batches_once_across_restarts_and_replays() {
     let params = IZrSign::ZrSignParams {
         walletTypeId: net.wallet_type,
         walletIndex: U256::from(3),
-        dstChainId: deploy::chain_id("eip155:31337"),
+        dstChainId: zrsign::protocol::chain_key("eip155:31337"),
         payload: keccak256("hash to sign").to_vec().into(),
         broadcast: false,
     };
     let sign = client.request_signature(net.user, RequestKind::Hash, params, None).await.expect("sign request");
     drop(first);
+    drop(store);
     net.chain.mine(1).await.expect("seal");
-    let mut restarted = responder(&net, net.chain.clone(), Some(&cursor), 2);
+    let store = Store::open(&path).await.expect("reopen the store");
+    let mut restarted = responder(&net, net.chain.clone(), &store, 2).await;
     let report = restarted.poll_once().await.expect("poll after restart");
     assert!(report.keys.is_empty(), "keys answered before the restart are not seen again: {report:?}");
     assert_eq!(report.signatures, vec![sign.id]);
+    // The store has every request and the transaction that answered it.
+    for id in keys.iter().chain([&sign.id]) {
+        let record = store.request(31_337, net.proxy, id.to()).await.expect("read").expect("recorded");
+        assert_eq!(record.status, RequestState::Answered, "{record:?}");
+        assert!(record.answer_tx.is_some());
+    }
 
-    // A responder that lost its cursor reads every event again: nothing is answered twice.
-    let mut replay = responder(&net, net.chain.clone(), None, 2);
+    // A responder that lost its store reads every event again: nothing is answered twice.
+    let mut replay = responder(&net, net.chain.clone(), &memory().await, 2).await;
     let report = replay.poll_once().await.expect("replay");
     assert!(report.keys.is_empty() && report.signatures.is_empty(), "{report:?}");
     assert_eq!(report.not_open.len(), keys.len() + 1, "each request recognised as settled");
@@ -127,72 +147,97 @@ async fn rejects_what_it_cannot_answer_and_refunds_the_requester() {
     let claimable =
         async || net.chain.view(net.proxy, IZrSign::claimableCall { account: net.user }).await.expect("claimable");
     let before = claimable().await;
-    let mut mpc = responder(&net, net.chain.clone(), None, 10);
+    let store = memory().await;
+    let mut mpc = responder(&net, net.chain.clone(), &store, 10).await;
     let report = mpc.poll_once().await.expect("poll");
     assert_eq!(report.rejected, vec![(requested.id, RejectReason::UnknownKeyVersion)]);
+    let record = store.request(31_337, net.proxy, requested.id.to()).await.expect("read").expect("recorded");
+    assert_eq!((record.status, record.detail.as_deref()), (RequestState::Rejected, Some("UnknownKeyVersion")));
     assert_eq!(status(&net, requested.id).await, RequestStatus::Rejected);
     let refund = claimable().await - before;
     assert_eq!(refund, U256::from(requested.request.serviceFee), "the service fee went back to the requester");
 }
 
-/// A backend whose next `failures` JSON-RPC-like operations fail with a transient error (only its
-/// transactions, when `sends_only`).
-struct Flaky<B> {
-    inner: Arc<B>,
+/// A chain whose next `failures` operations fail with a transient error (only its submissions, when
+/// `sends_only`). A failure happens before the operation reaches the chain.
+struct Flaky<C> {
+    inner: Arc<C>,
     failures: AtomicU32,
     sends_only: bool,
 }
 
-impl<B> Flaky<B> {
-    fn fail_read(&self) -> Result<(), BackendError> {
+impl<C> Flaky<C> {
+    fn fail_read(&self) -> ChainResult<()> {
         if self.sends_only { Ok(()) } else { self.fail() }
     }
 
-    fn fail(&self) -> Result<(), BackendError> {
+    fn fail(&self) -> ChainResult<()> {
         let left = self.failures.load(Ordering::SeqCst);
         if left == 0 {
             return Ok(());
         }
         self.failures.store(left - 1, Ordering::SeqCst);
-        Err(BackendError::Rpc { context: "test".into(), message: "connection reset".into() })
+        Err(ChainError::Unreachable { context: "test".into(), message: "connection reset".into() })
     }
 }
 
-impl<B: Backend> Backend for Flaky<B> {
-    fn chain_id(&self) -> u64 {
-        self.inner.chain_id()
+impl<C: ChainSubmit> ChainRead for Flaky<C> {
+    fn evm_chain_id(&self) -> u64 {
+        self.inner.evm_chain_id()
     }
-    fn accounts(&self) -> Vec<Address> {
-        self.inner.accounts()
-    }
-    async fn send(&self, call: Call) -> Result<Receipt, BackendError> {
-        self.fail()?;
-        self.inner.send(call).await
-    }
-    async fn call(&self, call: Call) -> Result<Bytes, BackendError> {
+    async fn call(&self, call: &Call) -> ChainResult<Bytes> {
         self.fail_read()?;
         self.inner.call(call).await
     }
-    async fn block_number(&self) -> Result<u64, BackendError> {
+    async fn logs(&self, filter: &LogFilter) -> ChainResult<Vec<ChainLog>> {
+        self.fail_read()?;
+        self.inner.logs(filter).await
+    }
+    async fn block(&self, at: alloy::eips::BlockNumberOrTag) -> ChainResult<Option<BlockInfo>> {
+        self.fail_read()?;
+        self.inner.block(at).await
+    }
+    async fn block_number(&self) -> ChainResult<u64> {
         self.fail_read()?;
         self.inner.block_number().await
     }
-    async fn inclusion_block(&self) -> Result<u64, BackendError> {
+    async fn inclusion_block(&self) -> ChainResult<u64> {
         self.fail_read()?;
         self.inner.inclusion_block().await
     }
-    async fn mine(&self, blocks: u64) -> Result<(), BackendError> {
-        self.inner.mine(blocks).await
+    async fn receipt(&self, tx_hash: B256) -> ChainResult<Option<Receipt>> {
+        self.fail_read()?;
+        self.inner.receipt(tx_hash).await
     }
-    async fn balance(&self, account: Address) -> Result<U256, BackendError> {
+    async fn transaction(&self, tx_hash: B256) -> ChainResult<Option<TxLookup>> {
+        self.fail_read()?;
+        self.inner.transaction(tx_hash).await
+    }
+    async fn balance(&self, account: Address) -> ChainResult<U256> {
         self.inner.balance(account).await
     }
-    async fn base_fee(&self) -> Result<u128, BackendError> {
+    async fn nonce(&self, account: Address) -> ChainResult<u64> {
+        self.inner.nonce(account).await
+    }
+    async fn base_fee(&self) -> ChainResult<u128> {
         self.inner.base_fee().await
     }
-    async fn logs(&self, address: Address, from: u64, to: u64) -> Result<Vec<ChainLog>, BackendError> {
-        self.fail_read()?;
-        self.inner.logs(address, from, to).await
+    async fn send_raw(&self, raw: &[u8]) -> ChainResult<B256> {
+        self.fail()?;
+        self.inner.send_raw(raw).await
+    }
+}
+
+impl<C: ChainSubmit> ChainSubmit for Flaky<C> {
+    fn accounts(&self) -> Vec<Address> {
+        self.inner.accounts()
+    }
+    async fn submit(&self, call: Call) -> ChainResult<Submitted> {
+        self.fail()?;
+        self.inner.submit(call).await
+    }
+    async fn confirm(&self, submitted: &Submitted, timeout: Duration) -> ChainResult<Receipt> {
+        self.inner.confirm(submitted, timeout).await
     }
 }
 
@@ -204,7 +249,7 @@ async fn retries_transient_rpc_errors() {
     net.chain.mine(1).await.expect("seal");
     // Four consecutive failures: within the five attempts of one operation.
     let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(4), sends_only: false });
-    let mut mpc = responder(&net, flaky.clone(), None, 10);
+    let mut mpc = responder(&net, flaky.clone(), &memory().await, 10).await;
     let report = mpc.poll_once().await.expect("poll despite transient errors");
     assert_eq!(report.keys, vec![requested.id]);
     assert_eq!(flaky.failures.load(Ordering::SeqCst), 0);
@@ -218,7 +263,7 @@ async fn a_failed_answer_keeps_the_cursor_and_is_answered_once_later() {
     net.chain.mine(1).await.expect("seal");
     // Reading the logs works; every answering transaction fails, beyond the retry attempts.
     let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(100), sends_only: true });
-    let mut mpc = responder(&net, flaky.clone(), None, 10);
+    let mut mpc = responder(&net, flaky.clone(), &memory().await, 10).await;
     let before = mpc.next_block();
     let err = mpc.poll_once().await.expect_err("gives up after its attempts");
     assert!(err.to_string().contains("connection reset"), "{err}");
@@ -242,7 +287,7 @@ async fn answers_up_to_the_deadline_block_and_leaves_later_ones_to_reclaim() {
     let due = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
     net.chain.mine(10).await.expect("mine");
     assert_eq!(net.chain.inclusion_block().await.expect("block"), due.request.deadline, "revm includes in this block");
-    let mut mpc = responder(&net, net.chain.clone(), None, 10);
+    let mut mpc = responder(&net, net.chain.clone(), &memory().await, 10).await;
     let report = mpc.poll_once().await.expect("poll");
     assert_eq!(report.keys, vec![due.id], "answered in its deadline block");
 

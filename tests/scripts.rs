@@ -9,10 +9,10 @@ use alloy::{
     providers::Provider,
 };
 use zrsign::{
-    backend::{AnvilChain, Backend},
     bindings::{IZrSign, ZrSignAdmin},
-    deploy,
-    mpc::keys::{KeyPath, RootSecret},
+    chain::{AnvilChain, ChainRead, ChainSubmit},
+    mpc::keys::RootSecret,
+    protocol::KeyPath,
 };
 
 /// ERC-1967 implementation slot: `bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)`.
@@ -61,16 +61,18 @@ async fn deploy_and_upgrade_scripts_broadcast_to_anvil() {
     assert_eq!(backend.view(proxy, ZrSignAdmin::versionCall {}).await.expect("version"), U256::from(1));
     let mpc_role = backend.view(proxy, ZrSignAdmin::MPC_ROLECall {}).await.expect("role");
     assert!(backend.view(proxy, ZrSignAdmin::hasRoleCall { role: mpc_role, account: mpc }).await.expect("hasRole"));
-    let evm = deploy::wallet_type_id(44, 60);
+    let evm = zrsign::protocol::wallet_type_id(44, 60);
     let wallet_type = backend.view(proxy, IZrSign::walletTypeCall { walletTypeId: evm }).await.expect("walletType");
     assert!(wallet_type.supported);
     assert_eq!(wallet_type.mpcFee, alloy::primitives::Uint::from(1000u64));
-    let dst =
-        backend.view(proxy, IZrSign::chainCall { chainId: deploy::chain_id("eip155:31338") }).await.expect("chain");
+    let dst = backend
+        .view(proxy, IZrSign::chainCall { chainId: zrsign::protocol::chain_key("eip155:31338") })
+        .await
+        .expect("chain");
     assert_eq!(dst.evmChainId, 31_338);
     // The root key the script set derives exactly what the Rust MPC derives.
     let owner = backend.accounts()[2];
-    let path = KeyPath { chain_id: 31_337, proxy, owner, wallet_type_id: evm, index: U256::from(7) };
+    let path = KeyPath { evm_chain_id: 31_337, proxy, owner, wallet_type_id: evm, index: U256::from(7) };
     let on_chain = backend
         .view(proxy, IZrSign::derivedAddressCall { owner, walletTypeId: evm, index: U256::from(7) })
         .await

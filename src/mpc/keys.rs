@@ -1,45 +1,14 @@
-//! Root secrets and the additive child derivation (spec §3):
-//! `tweak = keccak256(abi.encode(chainid, proxy, owner, walletTypeId, index)) mod n`,
-//! child secret `root + tweak mod n`, child public key `R + tweak·G`.
+//! Root secrets and their child secrets (spec §3): child secret `root + tweak mod n`, whose public key is
+//! the public derivation `R + tweak·G` ([`crate::protocol::derivation`]).
 
-use super::MpcError;
-use alloy::{
-    primitives::{Address, B256, U256, keccak256},
-    sol_types::SolValue,
-};
+use super::KeyError;
+use crate::protocol::{KeyPath, PublicKey};
+use alloy::primitives::keccak256;
 use k256::{
     ProjectivePoint, Scalar, SecretKey,
-    elliptic_curve::{PrimeField, ops::Reduce, sec1::ToEncodedPoint},
+    elliptic_curve::{PrimeField, ops::Reduce},
 };
 use std::fmt;
-
-/// The secp256k1 group order n.
-pub const SECP256K1_N: U256 =
-    alloy::primitives::uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);
-
-/// Where a key sits: the deployment (chain id + proxy) and the key's coordinates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyPath {
-    /// `block.chainid` of the deployment.
-    pub chain_id: u64,
-    /// The ZrSign proxy.
-    pub proxy: Address,
-    /// The key's owner.
-    pub owner: Address,
-    /// The wallet type.
-    pub wallet_type_id: B256,
-    /// The key's index.
-    pub index: U256,
-}
-
-impl KeyPath {
-    /// The derivation tweak, reduced mod n, exactly as the contract computes it.
-    pub fn tweak(&self) -> Scalar {
-        let encoded =
-            (U256::from(self.chain_id), self.proxy, self.owner, self.wallet_type_id, self.index).abi_encode_params();
-        <Scalar as Reduce<k256::U256>>::reduce_bytes(&keccak256(encoded).0.into())
-    }
-}
 
 /// A root secret. Its `Debug` never shows the secret.
 #[derive(Clone)]
@@ -53,33 +22,33 @@ impl fmt::Debug for RootSecret {
 
 impl RootSecret {
     /// A root secret derived from a seed phrase: `keccak256("zrsign.mpc.root" ‖ seed) mod n`.
-    pub fn from_seed(seed: &str) -> Result<Self, MpcError> {
+    pub fn from_seed(seed: &str) -> Result<Self, KeyError> {
         let digest = keccak256([b"zrsign.mpc.root".as_slice(), seed.as_bytes()].concat());
         let scalar = <Scalar as Reduce<k256::U256>>::reduce_bytes(&digest.0.into());
         Self::from_scalar(scalar)
     }
 
     /// A root secret from 32 big-endian bytes (must be in `[1, n)`).
-    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, MpcError> {
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
         let scalar = Option::<Scalar>::from(Scalar::from_repr((*bytes).into()))
-            .ok_or_else(|| MpcError::InvalidRootSecret("not below the curve order".into()))?;
+            .ok_or_else(|| KeyError::InvalidRootSecret("not below the curve order".into()))?;
         Self::from_scalar(scalar)
     }
 
     /// Reads a key file holding the secret as hex (optionally `0x`-prefixed, surrounding whitespace ignored).
-    pub fn from_key_file(path: &std::path::Path) -> Result<Self, MpcError> {
+    pub fn from_key_file(path: &std::path::Path) -> Result<Self, KeyError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|source| MpcError::Io { context: format!("read root key file {}", path.display()), source })?;
+            .map_err(|source| KeyError::Io { context: format!("read root key file {}", path.display()), source })?;
         let hex = text.trim().trim_start_matches("0x");
         let mut bytes = [0u8; 32];
         alloy::hex::decode_to_slice(hex, &mut bytes)
-            .map_err(|e| MpcError::InvalidRootSecret(format!("{}: {e}", path.display())))?;
+            .map_err(|e| KeyError::InvalidRootSecret(format!("{}: {e}", path.display())))?;
         Self::from_bytes(&bytes)
     }
 
-    fn from_scalar(scalar: Scalar) -> Result<Self, MpcError> {
+    fn from_scalar(scalar: Scalar) -> Result<Self, KeyError> {
         if bool::from(scalar.is_zero()) {
-            return Err(MpcError::InvalidRootSecret("zero".into()));
+            return Err(KeyError::InvalidRootSecret("zero".into()));
         }
         Ok(Self(scalar))
     }
@@ -117,45 +86,14 @@ impl ChildSecret {
     }
 }
 
-/// A secp256k1 public key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PublicKey(pub k256::AffinePoint);
-
-impl PublicKey {
-    /// The child public key `self + tweak·G` (what the contract checks, without any secret).
-    pub fn derive(&self, path: &KeyPath) -> PublicKey {
-        PublicKey((ProjectivePoint::from(self.0) + ProjectivePoint::GENERATOR * path.tweak()).to_affine())
-    }
-
-    /// Uncompressed, without the 0x04 prefix: `x ‖ y` (64 bytes), as `zrKeyRes` and `setRootKey` take it.
-    pub fn xy(&self) -> [u8; 64] {
-        let point = self.0.to_encoded_point(false);
-        let mut out = [0u8; 64];
-        out.copy_from_slice(&point.as_bytes()[1..]);
-        out
-    }
-
-    /// Compressed SEC1 (33 bytes), as the contract stores it.
-    pub fn compressed(&self) -> [u8; 33] {
-        let point = self.0.to_encoded_point(true);
-        let mut out = [0u8; 33];
-        out.copy_from_slice(point.as_bytes());
-        out
-    }
-
-    /// The EVM address: `keccak256(x ‖ y)[12..]`.
-    pub fn address(&self) -> Address {
-        Address::from_raw_public_key(&self.xy())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy::primitives::{Address, B256, U256};
 
     fn path(index: u64) -> KeyPath {
         KeyPath {
-            chain_id: 31_337,
+            evm_chain_id: 31_337,
             proxy: Address::repeat_byte(0x11),
             owner: Address::repeat_byte(0x22),
             wallet_type_id: B256::repeat_byte(0x33),
@@ -169,21 +107,6 @@ mod tests {
         for index in 0..4 {
             let p = path(index);
             assert_eq!(root.child(&p).public(), root.public().derive(&p));
-        }
-    }
-
-    #[test]
-    fn tweak_binds_every_coordinate() {
-        let base = path(0);
-        let variants = [
-            KeyPath { chain_id: 1, ..base },
-            KeyPath { proxy: Address::repeat_byte(0x12), ..base },
-            KeyPath { owner: Address::repeat_byte(0x23), ..base },
-            KeyPath { wallet_type_id: B256::repeat_byte(0x34), ..base },
-            path(1),
-        ];
-        for v in variants {
-            assert_ne!(v.tweak(), base.tweak(), "{v:?}");
         }
     }
 

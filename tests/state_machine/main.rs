@@ -26,8 +26,8 @@ use std::{
     },
 };
 use zrsign::{
-    backend::{Backend, RevmBackend},
     bindings::IZrSign,
+    chain::{ChainRead, ChainSubmit, RevmChain},
     deploy::{self, Roles, Setup},
     mpc::keys::RootSecret,
 };
@@ -38,7 +38,7 @@ pub const USERS: usize = 3;
 
 /// The deployed, configured chain every case starts from, with its actors.
 pub struct Fixture {
-    pub chain: RevmBackend,
+    pub chain: RevmChain,
     pub proxy: Address,
     pub wallet_type: B256,
     pub root: RootSecret,
@@ -55,7 +55,7 @@ pub struct Fixture {
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     runtime.block_on(async {
-        let chain = RevmBackend::new(CHAIN_ID, 2 + USERS + 1);
+        let chain = RevmChain::new(CHAIN_ID, 2 + USERS + 1);
         let accounts = chain.accounts();
         let (admin, mpc) = (accounts[0], accounts[1]);
         let users = [accounts[2], accounts[3], accounts[4]];
@@ -73,14 +73,14 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
             ],
         };
         let wallet_type = deploy::configure(&chain, proxy, admin, &setup).await.expect("configure");
-        let not_allowed = deploy::chain_id("eip155:5");
+        let not_allowed = zrsign::protocol::chain_key("eip155:5");
         let add = IZrSign::addChainCall { caip2: "eip155:5".into(), family: IZrSign::ChainFamily::Evm, evmChainId: 5 };
         chain.transact(admin, proxy, add, U256::ZERO).await.expect("add chain 5");
         chain.transact(admin, proxy, IZrSign::setRequestTtlCall { blocks: 20 }, U256::ZERO).await.expect("ttl");
         let config = chain.view(proxy, IZrSign::feeConfigCall {}).await.expect("feeConfig");
-        let local = deploy::chain_id(&format!("eip155:{CHAIN_ID}"));
-        let remote = deploy::chain_id(&format!("eip155:{DST_CHAIN_ID}"));
-        let dst = [local, local, local, local, local, remote, not_allowed, deploy::chain_id("eip155:999")];
+        let local = zrsign::protocol::chain_key(&format!("eip155:{CHAIN_ID}"));
+        let remote = zrsign::protocol::chain_key(&format!("eip155:{DST_CHAIN_ID}"));
+        let dst = [local, local, local, local, local, remote, not_allowed, zrsign::protocol::chain_key("eip155:999")];
         let model = Model {
             block: chain.block_number().await.expect("block"),
             base_fee: chain.base_fee().await.expect("base fee"),

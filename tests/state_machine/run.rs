@@ -14,21 +14,19 @@ use alloy::{
 use proptest::prelude::*;
 use std::sync::atomic::Ordering;
 use zrsign::{
-    backend::{Backend, BackendError, Receipt, RevmBackend},
     bindings::{
         IZrSign::{self, RequestKind, RequestStatus},
         Revert,
     },
-    mpc::{
-        keys::{KeyPath, SECP256K1_N},
-        sign,
-    },
+    chain::{ChainError, ChainRead, ChainSubmit, DevChain, Receipt, RevmChain},
+    protocol::{KeyPath, SECP256K1_N},
+    signer::mock as sign,
 };
 
 /// One case: its own fork of the fixture chain and its own model.
 pub struct Run<'a> {
     pub f: &'a Fixture,
-    pub chain: RevmBackend,
+    pub chain: RevmChain,
     pub model: Model,
 }
 
@@ -38,7 +36,7 @@ pub type Predicted = Result<(Model, IZrSign::Request), Revert>;
 impl Run<'_> {
     fn key_path(&self, owner: Address, index: u64) -> KeyPath {
         KeyPath {
-            chain_id: CHAIN_ID,
+            evm_chain_id: CHAIN_ID,
             proxy: self.f.proxy,
             owner,
             wallet_type_id: self.f.wallet_type,
@@ -72,14 +70,14 @@ impl Run<'_> {
     }
 
     /// Compares the chain's outcome with the model's prediction.
-    fn expect(&self, label: &str, actual: &Result<Receipt, BackendError>, predicted: &Result<(), Revert>) -> Step {
+    fn expect(&self, label: &str, actual: &Result<Receipt, ChainError>, predicted: &Result<(), Revert>) -> Step {
         match (actual, predicted) {
             (Ok(_), Ok(())) => {
                 SUCCESSES.fetch_add(1, Ordering::Relaxed);
                 tally(label, true);
                 Ok(())
             }
-            (Err(BackendError::Reverted { revert }), Err(expected)) => {
+            (Err(ChainError::Reverted { revert }), Err(expected)) => {
                 REVERTS.fetch_add(1, Ordering::Relaxed);
                 tally(label, false);
                 let name = format!("{revert}");
@@ -98,7 +96,7 @@ impl Run<'_> {
         from: Address,
         call: C,
         value: U256,
-    ) -> Result<Receipt, BackendError> {
+    ) -> Result<Receipt, ChainError> {
         self.chain.transact(from, self.f.proxy, call, value).await
     }
 
@@ -131,7 +129,7 @@ impl Run<'_> {
     fn settle_request(
         &mut self,
         label: &str,
-        actual: Result<Receipt, BackendError>,
+        actual: Result<Receipt, ChainError>,
         predicted: Predicted,
         bound: Option<&[u8]>,
     ) -> Step {
@@ -388,7 +386,7 @@ impl Run<'_> {
             child
         };
         let signature = sign::sign(&signer, record.digest).expect("sign");
-        let mut wire = sign::to_bytes(&signature).to_vec();
+        let mut wire = signature.as_bytes().to_vec();
         let predicted = match (state, corrupt) {
             (Some(e), _) => Err(e),
             (None, Corrupt::No) => Ok(None),

@@ -2,10 +2,10 @@
 //! running, request throughput and request → answer latency percentiles.
 
 use eyre::WrapErr;
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 use zrsign::{
-    backend::{AnvilChain, Backend, RevmBackend},
     bench,
+    chain::{ChainSubmit, RevmChain},
     devnet::{Devnet, DevnetOptions},
 };
 
@@ -29,7 +29,7 @@ impl Args {
         let toolchain = zrsign::toolchain::toolchain()?;
         let artifacts = zrsign::contracts::artifacts().wrap_err("building contracts/")?;
 
-        let chain = RevmBackend::new(31_337, 3);
+        let chain = RevmChain::new(31_337, 3);
         let figures = bench::gas_per_call(&chain, artifacts).await.wrap_err("measuring gas on revm")?;
         println!("transaction gas per call (steady state, revm; 21,000 intrinsic and calldata included)");
         for f in &figures {
@@ -39,12 +39,11 @@ impl Args {
             return Ok(());
         }
 
-        let anvil = AnvilChain::spawn(toolchain, 31_337).await.wrap_err("spawning anvil")?;
-        let backend = Arc::new(anvil.rpc.clone());
         let poll = Duration::from_millis(self.poll_ms);
         let options = DevnetOptions { poll_interval: poll, ..Default::default() };
-        let net = Devnet::start(backend.clone(), artifacts, &options).await.wrap_err("starting the devnet")?;
-        let [_, _, user] = backend.first_accounts()?;
+        let quiet = |_: &str| {};
+        let net = Devnet::start(toolchain, artifacts, &options, &quiet).await.wrap_err("starting the devnet")?;
+        let [_, _, user] = net.source.first_accounts()?;
         bench::prepare_user(&net, user).await.wrap_err("preparing the user's key")?;
         let report = bench::load(&net, user, self.requests, Duration::from_millis(5)).await.wrap_err("load run")?;
         net.stop().await;

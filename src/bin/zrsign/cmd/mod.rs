@@ -1,7 +1,7 @@
 //! Subcommands, one file each.
 
 mod bench;
-mod demo;
+mod devnet;
 mod forge;
 mod toolchain;
 
@@ -12,8 +12,9 @@ use clap::Subcommand;
 pub enum Command {
     /// Print gas per call (revm) and the responder's throughput and latency percentiles (anvil).
     Bench(bench::Args),
-    /// The main job: anvil + ZrSign + the mock MPC responder, walking every request kind to a verified answer.
-    Demo(demo::Args),
+    /// The two-chain devnet (ZrSign on eip155:31337, destination eip155:31338, responder and relayer);
+    /// `--demo` walks every request kind, with two broadcast transfers, to verified answers.
+    Devnet(devnet::Args),
     /// Find or install solc, forge, anvil and cast, build the contracts, and print what was used.
     Toolchain(toolchain::Args),
     /// Run the resolved forge in the repository (`zrsign forge test`, `zrsign forge fmt --check`, …).
@@ -25,7 +26,7 @@ impl Command {
     pub async fn run(self) -> eyre::Result<()> {
         match self {
             Command::Bench(args) => args.run().await,
-            Command::Demo(args) => args.run().await,
+            Command::Devnet(args) => args.run().await,
             Command::Toolchain(args) => args.run(),
             Command::Forge(args) => args.run(),
         }

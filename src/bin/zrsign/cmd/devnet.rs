@@ -1,0 +1,119 @@
+//! `zrsign devnet`: the two-chain local devnet — source `eip155:31337` with ZrSign, destination
+//! `eip155:31338` — with the MPC responder and the relayer on one store. Prints what another process needs
+//! (also written to `devnet.json`) and runs until Ctrl-C; `--demo` walks the whole request story and exits.
+
+use eyre::WrapErr;
+use std::{io::IsTerminal, path::PathBuf, time::Instant};
+use zrsign::devnet::{Devnet, DevnetInfo, DevnetOptions, demo};
+
+/// Arguments of `zrsign devnet` (no `Debug`: it holds the root seed).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Run the demo story (key → funding → hash, data and two broadcast transfers) and exit.
+    #[arg(long)]
+    demo: bool,
+    /// Where to write the devnet's description.
+    #[arg(long, default_value = "devnet.json")]
+    info: PathBuf,
+    /// The services' store (recreated at start).
+    #[arg(long, default_value = ".zrsign/devnet.db")]
+    store: PathBuf,
+    /// Seed of the mock MPC root secret.
+    #[arg(long, default_value = "zrsign devnet root")]
+    root_seed: String,
+    /// Responder and relayer poll interval, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    poll_ms: u64,
+}
+
+impl Args {
+    /// Starts the devnet; with `--demo` runs the story and stops, else waits for Ctrl-C.
+    pub async fn run(self) -> eyre::Result<()> {
+        let started = Instant::now();
+        let toolchain = zrsign::toolchain::toolchain()?;
+        let artifacts = zrsign::contracts::artifacts().wrap_err("building contracts/")?;
+        let options = DevnetOptions {
+            root_seed: self.root_seed,
+            poll_interval: std::time::Duration::from_millis(self.poll_ms),
+            store_path: Some(self.store.clone()),
+            ..Default::default()
+        };
+        let progress = |line: &str| tracing::info!("{line}");
+        let net = Devnet::start(toolchain, artifacts, &options, &progress).await.wrap_err("starting the devnet")?;
+        let info = net.info();
+        let json = serde_json::to_string_pretty(&info)?;
+        std::fs::write(&self.info, json).wrap_err_with(|| format!("writing {}", self.info.display()))?;
+        print_table(&info, &self.info);
+        println!(
+            "deploy gas     implementation {} proxy {}",
+            net.deployment.deploy_gas[0], net.deployment.deploy_gas[1]
+        );
+
+        if self.demo {
+            let user =
+                info.accounts.get(2).map(|a| a.address).ok_or_else(|| eyre::eyre!("anvil gave no user account"))?;
+            let report = demo::run(&net, user).await.wrap_err("the demo story");
+            net.stop().await;
+            let report = report?;
+            print_demo(&report);
+            println!();
+            println!(
+                "demo complete: {} requests answered and verified, {} transfers mined on {}, in {:.1?}",
+                report.steps.len(),
+                report.steps.iter().filter(|s| s.relayed.is_some()).count(),
+                info.chains.get(1).map_or("the destination", |c| c.caip2.as_str()),
+                started.elapsed()
+            );
+            return Ok(());
+        }
+        if std::io::stderr().is_terminal() {
+            eprintln!("devnet running; Ctrl-C stops it");
+        }
+        tokio::signal::ctrl_c().await.wrap_err("waiting for Ctrl-C")?;
+        tracing::info!("stopping: services finish their in-flight work, then both anvils end");
+        net.stop().await;
+        Ok(())
+    }
+}
+
+fn print_table(info: &DevnetInfo, path: &std::path::Path) {
+    println!("chains");
+    for c in &info.chains {
+        println!("  {:<12} {:<14} {}", c.role, c.caip2, c.rpc_url);
+    }
+    println!("contracts");
+    println!("  proxy          {}", info.proxy);
+    println!("  implementation {}", info.implementation);
+    println!("  wallet type    {} (EVM, 44/60)", info.wallet_type);
+    println!("  root key       {} (the mock MPC network holds version 1)", info.root_key_address);
+    println!("accounts (funded on both chains; anvil dev keys)");
+    for a in &info.accounts {
+        println!("  {:<38} {} {}", a.role, a.address, a.private_key);
+    }
+    println!("store          {}", info.store.display());
+    println!("written to     {}", path.display());
+}
+
+fn print_demo(report: &demo::DemoReport) {
+    println!();
+    println!("user         {}", report.user);
+    println!("key          {} (funded on the destination by {})", report.key, report.funding_tx);
+    for s in &report.steps {
+        println!();
+        println!(
+            "{}: request {} (gas {}, fee {} wei) answered in {:.0?}",
+            s.label, s.request_id, s.request_gas, s.fee, s.latency
+        );
+        if let Some(digest) = s.digest {
+            println!("  digest     {digest}");
+        }
+        if let Some(signature) = &s.signature {
+            println!("  signature  {signature}");
+        }
+        println!("  {}  {} ✓", if s.digest.is_some() { "recovered" } else { "key      " }, s.recovered);
+        if let Some(r) = &s.relayed {
+            println!("  relayed    {} mined in block {} after {:.0?}", r.tx_hash, r.block, r.latency);
+            println!("  recipient  {} balance {} -> {} wei ✓", r.recipient, r.balance.0, r.balance.1);
+        }
+    }
+}
