@@ -2,6 +2,7 @@
 //! derivation ([`derivation`]), the digest of each request kind ([`digest`]), the contract's events
 //! ([`events`]) and the assembly of signed transactions ([`signed_tx`]).
 
+pub mod bitcoin;
 pub mod derivation;
 pub mod digest;
 pub mod events;
