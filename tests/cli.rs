@@ -7,7 +7,7 @@
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::cli::{ANVIL_KEYS, Zrsign, wait_for, write_file};
+use common::cli::{Zrsign, dev_key, wait_for, write_file};
 use std::time::Duration;
 use zrsign::{
     chain::{AnvilChain, Call, ChainRead, ChainSubmit},
@@ -28,9 +28,9 @@ async fn deploy_run_services_request_a_key_and_relay_a_transfer() {
         tokio::try_join!(AnvilChain::spawn(toolchain, 31_337), AnvilChain::spawn(toolchain, 31_338)).expect("anvils");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path();
-    let deployer = write_file(path, "deployer.key", ANVIL_KEYS[0]);
-    let mpc = write_file(path, "mpc.key", ANVIL_KEYS[1]);
-    let user = write_file(path, "user.key", ANVIL_KEYS[2]);
+    let deployer = write_file(path, "deployer.key", &dev_key(&source, 0));
+    let mpc = write_file(path, "mpc.key", &dev_key(&source, 1));
+    let user = write_file(path, "user.key", &dev_key(&source, 2));
     let root = write_file(path, "root.key", ROOT_SECRET);
     let mpc_account = source.rpc.accounts()[1];
     let user_account = source.rpc.accounts()[2];

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::cli::{ANVIL_KEYS, Run, Zrsign, write_file};
+use common::cli::{Run, Zrsign, dev_key, write_file};
 use zrsign::{chain::AnvilChain, output::DeployOutput};
 
 const USAGE: i32 = 2;
@@ -22,8 +22,8 @@ struct Deployed {
 async fn deployed() -> Deployed {
     let chain = AnvilChain::spawn(common::toolchain(), 31_337).await.expect("anvil");
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = write_file(dir.path(), "deployer.key", ANVIL_KEYS[0]);
-    let user_key = write_file(dir.path(), "user.key", ANVIL_KEYS[2]);
+    let key = write_file(dir.path(), "deployer.key", &dev_key(&chain, 0));
+    let user_key = write_file(dir.path(), "user.key", &dev_key(&chain, 2));
     let root = write_file(dir.path(), "root.key", &format!("0x{}", "0c".repeat(32)));
     let zrsign = Zrsign::new(dir.path());
     let url = chain.endpoint();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::cli::{ANVIL_KEYS, BIN, Zrsign, write_file};
+use common::cli::{BIN, Zrsign, dev_key, write_file};
 use zrsign::{
     chain::{AnvilChain, ChainRead, ChainSubmit},
     output::{DeployOutput, FeesOutput, KeyListOutput},
@@ -20,7 +20,7 @@ async fn the_binary_alone_deploys_and_reads_the_contracts() {
     std::fs::copy(BIN, &bin).expect("copy the binary");
     let work = install.path().join("work");
     std::fs::create_dir(&work).expect("work dir");
-    let key = write_file(install.path(), "deployer.key", ANVIL_KEYS[0]);
+    let key = write_file(install.path(), "deployer.key", &dev_key(&chain, 0));
 
     let zrsign = Zrsign::at(bin, &work)
         .with_env("PATH", &bin_dir)

@@ -153,6 +153,12 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite("journal_mode"))?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(sqlite("synchronous"))?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sqlite("foreign_keys"))?;
+        // Two processes opening a new file at once (a responder and a relayer started together) would both see
+        // schema version 0 and race to create it: a lock file beside the database serialises the migration.
+        let _migrating = match path {
+            Some(p) => Some(migration_lock(p, label)?),
+            None => None,
+        };
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration { path: label.to_owned(), message: e.to_string() })?;
@@ -178,6 +184,18 @@ impl Store {
             QuerySource::Corrupt { column, value } => StoreError::Corrupt { path: path.to_string(), column, value },
         })
     }
+}
+
+/// An exclusive lock on `<db>-migrate.lock`, held while the schema is brought up to date.
+fn migration_lock(db: &Path, label: &str) -> StoreResult<std::fs::File> {
+    let path = PathBuf::from(format!("{}-migrate.lock", db.display()));
+    let error = |e: std::io::Error| StoreError::Migration {
+        path: label.to_owned(),
+        message: format!("lock {}: {e}", path.display()),
+    };
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(error)?;
+    file.lock().map_err(error)?;
+    Ok(file)
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> StoreResult<T> {

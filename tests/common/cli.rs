@@ -12,13 +12,10 @@ use std::{
 /// The binary cargo built for this test run.
 pub const BIN: &str = env!("CARGO_BIN_EXE_zrsign");
 
-/// anvil's first dev keys (the well-known test mnemonic).
-pub const ANVIL_KEYS: [&str; 4] = [
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9ecad4fb8d0a0",
-    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-];
+/// The hex private key of anvil dev account `index`.
+pub fn dev_key(chain: &zrsign::chain::AnvilChain, index: usize) -> String {
+    chain.keys()[index].to_bytes().to_string()
+}
 
 /// A finished run.
 #[derive(Debug)]
