@@ -92,12 +92,11 @@ async fn deploy_and_upgrade_scripts_broadcast_to_anvil() {
 async fn snapshot(chain: &zrsign::chain::RpcChain, proxy: Address, deployer: Address) -> String {
     let evm = zrsign::protocol::WalletType::EVM.id();
     let own = zrsign::protocol::Caip2::eip155(chain.evm_chain_id());
-    let role = |call| async move { chain.view(proxy, call).await.expect("role") };
     let mut roles = Vec::new();
     for id in [
-        role(ZrSignAdmin::MPC_ROLECall {}).await,
-        role(ZrSignAdmin::FEE_ROLECall {}).await,
-        role(ZrSignAdmin::PAUSER_ROLECall {}).await,
+        chain.view(proxy, ZrSignAdmin::MPC_ROLECall {}).await.expect("role"),
+        chain.view(proxy, ZrSignAdmin::FEE_ROLECall {}).await.expect("role"),
+        chain.view(proxy, ZrSignAdmin::PAUSER_ROLECall {}).await.expect("role"),
     ] {
         roles.push(chain.view(proxy, ZrSignAdmin::hasRoleCall { role: id, account: deployer }).await.expect("hasRole"));
     }
@@ -130,6 +129,6 @@ async fn deploy_script_and_rust_plan_share_their_defaults() {
     let plan = zrsign::deploy::DeployPlan::default();
     let by_plan = zrsign::deploy::execute(backend, common::artifacts(), deployer, &plan).await.expect("plan").proxy;
     let delay = backend.view(by_plan, ZrSignAdmin::defaultAdminDelayCall {}).await.expect("delay");
-    assert_eq!(u64::from(delay), zrsign::deploy::defaults::ADMIN_DELAY);
+    assert_eq!(delay.to::<u64>(), zrsign::deploy::defaults::ADMIN_DELAY);
     assert_eq!(snapshot(backend, by_script, deployer).await, snapshot(backend, by_plan, deployer).await);
 }
