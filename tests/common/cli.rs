@@ -134,10 +134,8 @@ pub struct Service {
 impl Service {
     /// Fails the test if the process has exited, showing its output.
     pub fn assert_running(&mut self) {
-        if let Some(child) = self.child.as_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("{} exited ({status}):\n{}", self.name, self.output());
-            }
+        if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+            panic!("{} exited ({status}):\n{}", self.name, self.output());
         }
     }
 

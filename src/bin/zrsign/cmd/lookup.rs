@@ -99,10 +99,10 @@ pub async fn request_event(session: &Session, id: u64) -> Outcome<Found> {
     status(session, id).await?;
     let logs = logs_of(session, id, events::REQUEST_EVENTS.to_vec(), search_from(session)).await?;
     for log in logs {
-        if let Ok(Some(ZrEvent::Requested(event))) = events::decode(&log.log) {
-            if event.id == U256::from(id) {
-                return Ok(Found { event, block: log.block_number, tx_hash: log.tx_hash });
-            }
+        if let Ok(Some(ZrEvent::Requested(event))) = events::decode(&log.log)
+            && event.id == U256::from(id)
+        {
+            return Ok(Found { event, block: log.block_number, tx_hash: log.tx_hash });
         }
     }
     Err(Failure::chain(

@@ -59,15 +59,11 @@ pub fn effective(
             ..Default::default()
         };
     }
-    let source = if wallet.private_key_file.is_none()
-        && wallet.keystore.is_none()
-        && std::env::var_os(PRIVATE_KEY_ENV).is_some()
-    {
+    if wallet.private_key_file.is_none() && wallet.keystore.is_none() && std::env::var_os(PRIVATE_KEY_ENV).is_some() {
         Some(format!("environment {PRIVATE_KEY_ENV}"))
     } else if let Some(path) = &config.wallet.private_key_file {
         Some(format!("key file {}", path.display()))
     } else {
         config.wallet.keystore.as_ref().map(|path| format!("keystore {}", path.display()))
-    };
-    source
+    }
 }

@@ -28,7 +28,7 @@ pub enum Command {
     Data(data::Args),
     /// Sign a transaction for a destination chain (built from --to/--value/--data with nonce and fees read there,
     /// or given as --payload); --broadcast has the relayer send it.
-    Tx(tx::Args),
+    Tx(Box<tx::Args>),
 }
 
 impl Command {

@@ -95,13 +95,13 @@ impl Args {
             }
             None => None,
         };
-        if let Some(d) = &destination {
-            if d.evm_chain_id() != evm_chain_id {
-                return Err(Failure::usage(
-                    format!("the destination RPC serves eip155:{}, not {chain}", d.evm_chain_id()),
-                    "pass the destination chain's own RPC",
-                ));
-            }
+        if let Some(d) = &destination
+            && d.evm_chain_id() != evm_chain_id
+        {
+            return Err(Failure::usage(
+                format!("the destination RPC serves eip155:{}, not {chain}", d.evm_chain_id()),
+                "pass the destination chain's own RPC",
+            ));
         }
         let account = session.account()?;
         let wallet_type = self.sign.wallet_type.wallet_type.id();
@@ -126,10 +126,10 @@ impl Args {
                 .map_err(|e| Failure::protocol(format!("request {}: {e}", requested.id), "report this"))?;
             output.signed_tx = Some(signed.raw.clone());
             output.tx_hash = Some(signed.tx_hash);
-            if self.broadcast {
-                if let Some(d) = &destination {
-                    output.relay = Some(wait_relayed(d, &chain, signed.tx_hash, &self.sign.wait).await?);
-                }
+            if self.broadcast
+                && let Some(d) = &destination
+            {
+                output.relay = Some(wait_relayed(d, &chain, signed.tx_hash, &self.sign.wait).await?);
             }
         }
         self.sign.output.print(&output, || super::text(&output))
