@@ -78,6 +78,25 @@ fn usage_errors_exit_2() {
         USAGE,
         &["short.key is not a private key", "64 hex digits"],
     );
+    // An encrypted keystore: a wrong password is named; the right one (from the environment, no prompt without a
+    // terminal) unlocks it and the command gets as far as the RPC.
+    alloy::signers::local::PrivateKeySigner::encrypt_keystore(
+        dir.path(),
+        &mut rand::thread_rng(),
+        [7u8; 32],
+        "right horse",
+        Some("wallet.json"),
+    )
+    .expect("keystore");
+    let keystore = dir.path().join("wallet.json").display().to_string();
+    let missing = ["withdraw", "--rpc-url", "http://127.0.0.1:1", "--keystore", "nowhere.json"];
+    fails(zrsign.run(&missing), USAGE, &["no keystore file at nowhere.json"]);
+    let withdraw = ["withdraw", "--rpc-url", "http://127.0.0.1:1", "--keystore", keystore.as_str()];
+    fails(zrsign.run(&withdraw), USAGE, &["needs a password", "ZRSIGN_KEYSTORE_PASSWORD"]);
+    let wrong = zrsign.clone().with_env("ZRSIGN_KEYSTORE_PASSWORD", "wrong horse");
+    fails(wrong.run(&withdraw), USAGE, &["cannot decrypt keystore", "wrong password"]);
+    let right = zrsign.clone().with_env("ZRSIGN_KEYSTORE_PASSWORD", "right horse");
+    fails(right.run(&withdraw), CHAIN, &["cannot reach the RPC"]);
     // Flags clap refuses, on one line.
     fails(zrsign.run(&["key", "show", "not-an-address", "0"]), USAGE, &["not-an-address", "--help"]);
     fails(zrsign.run(&["sign", "hash", "0x12"]), USAGE, &["--help"]);

@@ -124,6 +124,9 @@ impl WalletOpts {
     }
 
     fn decrypt(&self, keystore: &PathBuf, password_file: Option<&PathBuf>) -> Outcome<PrivateKeySigner> {
+        if !keystore.is_file() {
+            return Err(Failure::usage(format!("no keystore file at {}", keystore.display()), WALLET_HINT));
+        }
         let password = match (password_file, std::env::var(PASSWORD_ENV)) {
             (Some(file), _) => {
                 std::fs::read_to_string(file).map(|p| p.trim_end_matches(['\r', '\n']).to_owned()).map_err(|e| {
