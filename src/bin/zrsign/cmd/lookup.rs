@@ -84,6 +84,9 @@ async fn logs_of(session: &Session, id: u64, topics: Vec<B256>, from: u64) -> Ou
         let logs =
             session.chain.logs(&filter).await.map_err(|e| Failure::from_chain("read the request's events", &e))?;
         found.extend(logs);
+        if !found.is_empty() {
+            break;
+        }
         start = end + 1;
     }
     Ok(found)
