@@ -108,8 +108,9 @@ async fn deploy_run_services_request_a_key_and_relay_a_transfer() {
     }
 
     // A key for the user, waited for and verified.
-    let key: KeyOutput =
-        zrsign.run(&["key", "request", "--wait", "--timeout", "60", "--private-key-file", &user, "--json"]).json();
+    let run = zrsign.run(&["key", "request", "--wait", "--timeout", "60", "--private-key-file", &user, "--json"]);
+    assert_eq!(run.stderr, "", "no spinner or progress when stderr is not a terminal");
+    let key: KeyOutput = run.json();
     assert_eq!((key.status.as_str(), key.owner, key.index, key.request_id), ("answered", user_account, 0, Some(1)));
     let key_address = key.address.expect("answered key has an address");
     assert_eq!(key_address, on_chain, "the key is the derived child");
