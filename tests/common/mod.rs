@@ -1,6 +1,8 @@
 //! Shared fixtures of the integration tests.
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::io::Write;
 use zrsign::{contracts::Artifacts, toolchain::Toolchain};
 
