@@ -280,6 +280,7 @@ impl<D: ChainRead> Broadcaster<D> {
             status,
             mined_block: Some(block),
             mined_block_hash: Some(block_hash),
+            mined_at: b.mined_at.or(Some(now)),
             confirmations,
             error_class: None,
             last_error: None,

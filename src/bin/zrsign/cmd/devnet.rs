@@ -24,6 +24,9 @@ pub struct Args {
     /// Responder and relayer poll interval, in milliseconds.
     #[arg(long, default_value_t = 100)]
     poll_ms: u64,
+    /// Where to serve the status API, /metrics and the request explorer (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    http: std::net::SocketAddr,
 }
 
 impl Args {
@@ -36,6 +39,7 @@ impl Args {
             root_seed: self.root_seed,
             poll_interval: std::time::Duration::from_millis(self.poll_ms),
             store_path: Some(self.store.clone()),
+            http: Some(self.http),
             ..Default::default()
         };
         let progress = |line: &str| tracing::info!("{line}");
@@ -91,6 +95,9 @@ fn print_table(info: &DevnetInfo, path: &std::path::Path) {
         println!("  {:<38} {} {}", a.role, a.address, a.private_key);
     }
     println!("store          {}", info.store.display());
+    if let Some(http) = &info.http {
+        println!("explorer       {http}  (status API: {http}ready, {http}metrics, {http}requests/ID)");
+    }
     println!("written to     {}", path.display());
 }
 
