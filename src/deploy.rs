@@ -113,14 +113,14 @@ pub fn chain_id(caip2: &str) -> B256 {
 pub struct Setup {
     /// The root public key (uncompressed x ‖ y).
     pub root_public_key: [u8; 64],
-    /// MPC service fee of the EVM wallet type, in wei.
+    /// MPC service fee, in wei: the EVM wallet type's (sign) fee and the key request fee per unit of options.
     pub mpc_fee: u128,
     /// EVM chains `(caip2, evm chain id)` the EVM wallet type may sign for.
     pub evm_chains: Vec<(String, u64)>,
 }
 
-/// Sets the root key, registers the EVM wallet type and the chains, and allows them for it.
-/// Returns the EVM wallet type id.
+/// Sets the root key, registers the EVM wallet type, sets the key MPC fee, registers the chains and allows them
+/// for the wallet type. Returns the EVM wallet type id.
 pub async fn configure<B: Backend>(
     backend: &B,
     proxy: Address,
@@ -138,6 +138,7 @@ pub async fn configure<B: Backend>(
     backend
         .transact(admin, proxy, IZrSign::addWalletTypeCall { purpose, coinType: coin_type, mpcFee: fee }, U256::ZERO)
         .await?;
+    backend.transact(admin, proxy, IZrSign::setKeyMpcFeeCall { fee }, U256::ZERO).await?;
     let wallet_type = wallet_type_id(purpose, coin_type);
     for (caip2, evm_chain_id) in &setup.evm_chains {
         let add = IZrSign::addChainCall { caip2: caip2.clone(), family: ChainFamily::Evm, evmChainId: *evm_chain_id };
