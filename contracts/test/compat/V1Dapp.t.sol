@@ -262,6 +262,15 @@ contract V1DappTest is ZrSignBase {
         assertEq(s.getRespGas(), KEY_GAS);
     }
 
+    /// @dev v1's zrSignSimpleTx is out of scope (spec §10): the selector is not served.
+    function test_zrSignSimpleTx_absent() public {
+        bytes memory call = abi.encodeWithSignature(
+            "zrSignSimpleTx((bytes32,uint256,bytes32,bytes,bool))", ISign.ZrSignParams(EVM, 0, LOCAL, "", false)
+        );
+        (bool ok,) = address(zr).call{value: 1 ether}(call);
+        assertFalse(ok);
+    }
+
     /// @dev The record of the key request with id `id` (the fixture's helpers record it; here the dapp requested).
     function _keyRequestFromLogsOf(uint256 id) internal view returns (IZrSign.Request memory r) {
         r.kind = IZrSign.RequestKind.Key;
