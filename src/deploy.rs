@@ -105,14 +105,14 @@ fn created(address: Option<Address>, name: &str) -> Result<Address, ChainError> 
 pub struct Setup {
     /// The root public key (uncompressed x ‖ y).
     pub root_public_key: [u8; 64],
-    /// MPC service fee of the EVM wallet type, in wei.
+    /// MPC service fee, in wei: the EVM wallet type's (sign) fee and the key request fee per unit of options.
     pub mpc_fee: u128,
     /// EVM chains `(caip2, evm chain id)` the EVM wallet type may sign for.
     pub evm_chains: Vec<(String, u64)>,
 }
 
-/// Sets the root key, registers the EVM wallet type and the chains, and allows them for it.
-/// Returns the EVM wallet type id.
+/// Sets the root key, registers the EVM wallet type, sets the key MPC fee, registers the chains and allows them
+/// for the wallet type. Returns the EVM wallet type id.
 pub async fn configure<B: ChainSubmit>(
     backend: &B,
     proxy: Address,
@@ -130,6 +130,7 @@ pub async fn configure<B: ChainSubmit>(
     backend
         .transact(admin, proxy, IZrSign::addWalletTypeCall { purpose, coinType: coin_type, mpcFee: fee }, U256::ZERO)
         .await?;
+    backend.transact(admin, proxy, IZrSign::setKeyMpcFeeCall { fee }, U256::ZERO).await?;
     let wallet_type = WalletType::EVM.id();
     for (caip2, evm_chain_id) in &setup.evm_chains {
         let add = IZrSign::addChainCall { caip2: caip2.clone(), family: ChainFamily::Evm, evmChainId: *evm_chain_id };

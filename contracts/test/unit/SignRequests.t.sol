@@ -28,7 +28,7 @@ contract SignRequestsTest is ZrSignBase {
         assertEq(r.requester, alice);
         assertEq(r.dstChainId, MAINNET);
         assertEq(r.serviceFee, MPC_FEE);
-        assertEq(r.gasFee, 60_000 * BASEFEE * 110 / 100);
+        assertEq(r.gasFee, SIGN_GAS * BASEFEE * 110 / 100);
         assertEq(zr.requestCommitment(id), keccak256(abi.encode(r)));
         _assertConservation(zr);
     }
