@@ -212,6 +212,8 @@ interface IZrSign {
     error ZrSignRequestNotExpired(uint256 requestId, uint64 deadline);
     /// @notice The public key is not 64 bytes (uncompressed, without the 0x04 prefix).
     error ZrSignInvalidPublicKeyLength(uint256 length);
+    /// @notice A compressed secp256k1 public key is not 33 bytes starting with 0x02 or 0x03.
+    error ZrSignInvalidCompressedKey(bytes publicKey);
     /// @notice The public key is not the derived child of the root key.
     error ZrSignWrongDerivedKey(address expected, address actual);
     /// @notice The signature is not 65 bytes (r ‖ s ‖ v).
