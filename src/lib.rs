@@ -16,6 +16,7 @@
 pub mod backend;
 pub mod bench;
 pub mod bindings;
+pub mod bitcoin;
 pub mod client;
 pub mod contracts;
 pub mod deploy;
