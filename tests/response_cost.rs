@@ -6,8 +6,8 @@ mod common;
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use zrsign::{
-    chain::{ChainRead, ChainSubmit, RevmChain},
     bindings::IZrSign::{self, RequestKind, ZrSignParams},
+    chain::{ChainRead, ChainSubmit, RevmChain},
     client::{Client, Requested},
     deploy::{self, Roles, Setup},
     mpc::keys::RootSecret,

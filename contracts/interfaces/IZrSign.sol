@@ -38,6 +38,21 @@ interface IZrSign {
         Bip122
     }
 
+    /// @notice Why a `zrSignTx` payload is not a canonical unsigned transaction ({ZrSignInvalidTxPayload}).
+    enum TxPayloadFault {
+        UnknownType, // the first byte is neither the EIP-1559 type 0x02 nor an RLP list header
+        Truncated, // an item runs past the end of its list, or a field is missing
+        TrailingBytes, // bytes after the last item of a list (or after the transaction's list)
+        // a header not in its shortest form: a byte < 0x80 behind 0x81, a long form for ≤ 55 bytes, a length with a
+        // leading zero
+        NonCanonicalHeader,
+        WrongItemKind, // a list where a byte string belongs, or a byte string where a list belongs
+        LeadingZero, // an integer with a leading zero byte (zero is the empty string 0x80)
+        IntegerTooLong, // an integer wider than its field: 8 bytes (chain id, nonce, gas), 16 (fees), 32 (value)
+        WrongLength, // `to` neither empty nor 20 bytes, an access-list address not 20 bytes, a storage key not 32
+        NonEmptySignature // a legacy r or s slot that is not the empty string 0x80
+    }
+
     /// @notice v1 key request parameters.
     /// @param owner The key's owner (the payer may differ).
     /// @param walletTypeId keccak256(abi.encode(purpose, coinType)).
@@ -208,8 +223,12 @@ interface IZrSign {
     error ZrSignRootKeyNotSet();
     /// @notice The root key is invalid: x ≥ n, or the point is not on secp256k1.
     error ZrSignInvalidRootKey(bytes32 x, bytes32 y);
-    /// @notice The transaction payload is not a well-formed unsigned EIP-155 legacy or EIP-1559 transaction.
-    error ZrSignInvalidTxPayload(uint256 offset);
+    /// @notice The transaction payload is not the canonical encoding of an unsigned EIP-155 legacy or EIP-1559
+    /// transaction (grammar in `libraries/TxPayload.sol`).
+    /// @param offset Byte offset in the payload of the offending item's header (for `TrailingBytes`, of the first
+    /// byte too many; for `NonEmptySignature`, of the r or s slot).
+    /// @param fault What is wrong there.
+    error ZrSignInvalidTxPayload(uint256 offset, TxPayloadFault fault);
     /// @notice The transaction's chain id is not the destination chain's.
     error ZrSignTxChainIdMismatch(uint256 expected, uint256 actual);
     /// @notice Transactions can only be signed for EVM destination chains.
@@ -228,6 +247,8 @@ interface IZrSign {
     error ZrSignRequestNotExpired(uint256 requestId, uint64 deadline);
     /// @notice The public key is not 64 bytes (uncompressed, without the 0x04 prefix).
     error ZrSignInvalidPublicKeyLength(uint256 length);
+    /// @notice A compressed secp256k1 public key is not 33 bytes starting with 0x02 or 0x03.
+    error ZrSignInvalidCompressedKey(bytes publicKey);
     /// @notice The public key is not the derived child of the root key.
     error ZrSignWrongDerivedKey(address expected, address actual);
     /// @notice The signature is not 65 bytes (r ‖ s ‖ v).
