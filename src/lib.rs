@@ -21,7 +21,6 @@
 pub mod api;
 pub mod bench;
 pub mod bindings;
-pub mod bitcoin;
 pub mod chain;
 pub mod client;
 pub mod contracts;

@@ -28,11 +28,11 @@ use std::{
 };
 use zrsign::{
     bindings::IZrSign::{self, IZrSignErrors, RequestKind},
-    bitcoin::{self, Network},
     chain::{Call, ChainRead, ChainSubmit, RevmChain},
     client::Client,
     deploy::{self, Roles, Setup},
     mpc::keys::RootSecret,
+    protocol::bitcoin::{self, Network},
     protocol::{KeyPath, digest},
     signer::mock as sign,
 };
@@ -578,7 +578,7 @@ proptest! {
     #![proptest_config(seeded(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() }))]
 
     /// For random derived keys (and, one time in five, the same 33 bytes with another prefix), the contract's
-    /// `BitcoinAddress.p2wpkh` is `zrsign::bitcoin::p2wpkh_address` on both networks, and the contract reverts with
+    /// `BitcoinAddress.p2wpkh` is `zrsign::protocol::bitcoin::p2wpkh_address` on both networks, and the contract reverts with
     /// `ZrSignInvalidCompressedKey` exactly when the Rust side refuses the key.
     #[test]
     fn contract_p2wpkh_equals_rust(
