@@ -46,7 +46,10 @@ impl Args {
         let net = Devnet::start(toolchain, artifacts, &options, &progress).await.wrap_err("starting the devnet")?;
         let info = net.info();
         let json = serde_json::to_string_pretty(&info)?;
-        std::fs::write(&self.info, json).wrap_err_with(|| format!("writing {}", self.info.display()))?;
+        // Written whole or not at all: another process may be waiting for it.
+        let partial = self.info.with_extension("json.partial");
+        std::fs::write(&partial, json).wrap_err_with(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, &self.info).wrap_err_with(|| format!("writing {}", self.info.display()))?;
         print_table(&info, &self.info);
         println!(
             "deploy gas     implementation {} proxy {}",
