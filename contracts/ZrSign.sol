@@ -15,6 +15,7 @@ import {IZrSign} from "./interfaces/IZrSign.sol";
 import {KeyDerivation} from "./libraries/KeyDerivation.sol";
 import {TxPayload} from "./libraries/TxPayload.sol";
 import {ZrSignAdminLogic} from "./libraries/ZrSignAdminLogic.sol";
+import {ZrSignSettleLogic} from "./libraries/ZrSignSettleLogic.sol";
 import {ZrSignViewLogic} from "./libraries/ZrSignViewLogic.sol";
 import {
     Config,
@@ -33,12 +34,14 @@ import {
 /// @dev Each open request is ONE storage word: `keccak256(abi.encode(request))`. Settled requests keep a small
 /// terminal marker (2 Answered, 3 Rejected, 4 Reclaimed). Money conservation (spec §6):
 /// `address(this).balance >= totalEscrow + totalClaimable + protocolFees`, with equality absent forced ether.
-/// To fit EIP-170, the bodies of the cold functions (admin setters, fee quotes, key listings, registry and v1 string
-/// views) live in the external libraries {ZrSignAdminLogic} and {ZrSignViewLogic}, which share the one ERC-7201
-/// namespace ({ZrSignStorage}) and must be linked into this bytecode. Such a function here checks its role (the
-/// forwarding functions use no modifier with code after the body), then forwards its calldata unchanged by
-/// DELEGATECALL to the library function of the same selector ({_forward}). Access control, pausing and every hot path
-/// (requests, responses, rejections, reclaims, withdrawals) stay here as internal code.
+/// To fit EIP-170, the bodies of the cold functions (admin setters, fee payouts and sweeps, rejections and reclaims, fee
+/// quotes, key listings, registry and v1 views) live in the external libraries {ZrSignAdminLogic},
+/// {ZrSignSettleLogic} and {ZrSignViewLogic}, which share the one ERC-7201 namespace ({ZrSignStorage}) and the
+/// request-state checks ({ZrSignStorageLib.openRequestError}), and must be linked into this bytecode. Such a function
+/// here checks its role and pause state, then forwards its calldata unchanged by DELEGATECALL to the library function
+/// of the same selector: {_forward} ends the call (its functions use no modifier with code after the body), while
+/// {_delegateAdmin} returns, for the two payouts that hold the re-entrancy guard. Access control, pausing and the hot
+/// paths (requests, responses, withdrawals) stay here as internal code.
 contract ZrSign is
     Initializable,
     UUPSUpgradeable,
@@ -71,8 +74,10 @@ contract ZrSign is
     uint256 public constant MIN_REQUEST_TTL = ZrSignStorageLib.MIN_REQUEST_TTL;
     /// @notice Upper bound of the request TTL, in blocks.
     uint256 public constant MAX_REQUEST_TTL = ZrSignStorageLib.MAX_REQUEST_TTL;
+    /// @notice Upper bound of the minimum gas price of the responder's part, in wei.
+    uint256 public constant MAX_MIN_GAS_PRICE = ZrSignStorageLib.MAX_MIN_GAS_PRICE;
 
-    /// @notice The EVM wallet type (44, 60) = keccak256(abi.encode(uint256(44), uint256(60))), v1's key fee quote.
+    /// @notice The EVM wallet type (44, 60) = keccak256(abi.encode(uint256(44), uint256(60))).
     bytes32 public constant EVM_WALLET_TYPE = ZrSignStorageLib.EVM_WALLET_TYPE;
 
     /// @notice The ERC-7201 slot of {ZrSignStorage}:
@@ -81,8 +86,6 @@ contract ZrSign is
 
     /// @dev Terminal markers stored in place of a settled request's commitment.
     bytes32 private constant ANSWERED = ZrSignStorageLib.ANSWERED;
-    bytes32 private constant REJECTED = ZrSignStorageLib.REJECTED;
-    bytes32 private constant RECLAIMED = ZrSignStorageLib.RECLAIMED;
 
     /// @dev Size of an ABI-encoded {Request} (13 static words).
     uint256 private constant REQUEST_SIZE = 13 * 32;
@@ -101,8 +104,9 @@ contract ZrSign is
         _disableInitializers();
     }
 
-    /// @notice Initialises the proxy's state with the default fee settings (responder gas: key 150,000, others
-    /// 60,000; buffer 10 %; TTL 7,200 blocks). Request ids start at 1.
+    /// @notice Initialises the proxy's state with the default fee settings (see
+    /// {ZrSignAdminLogic.initializeDefaults}: response gas measured from single answers, buffer 10 %, TTL 7,200
+    /// blocks, no minimum gas price, key MPC fee 0). Request ids start at 1.
     /// @param admin The default admin (two-step transfer, delayed by `adminDelay` seconds).
     /// @param adminDelay Delay of a default-admin transfer, in seconds.
     function initialize(address admin, uint48 adminDelay) external initializer {
@@ -114,19 +118,20 @@ contract ZrSign is
     // ─────────────────────────────────────────────── Requests ────────────────────────────────────────────
 
     /// @inheritdoc IZrSign
+    /// @dev The service fee is {Totals.keyMpcFee} × options (≤ 1 ether × 255, within uint96), the wallet type's own
+    /// fee being a sign fee.
     function zrKeyReq(ZrKeyReqParams calldata params) external payable whenNotPaused returns (uint256 requestId) {
-        if (params.options != 1 && params.options != 2) revert ZrSignInvalidOptions(params.options);
+        if (params.options == 0) revert ZrSignInvalidOptions(0);
         if (params.owner == address(0)) revert ZrSignZeroOwner();
         ZrSignStorage storage $ = _zrSignStorage();
-        WalletTypeInfo memory wt = $.supportedWalletType(params.walletTypeId);
-        uint32 keyVersion = $.totals.currentKeyVersion;
-        if (keyVersion == 0) revert ZrSignRootKeyNotSet();
+        if (!$.walletTypes[params.walletTypeId].supported) revert ZrSignUnknownWalletType(params.walletTypeId);
         Config memory cfg = $.config;
+        if (cfg.currentKeyVersion == 0) revert ZrSignRootKeyNotSet();
 
         Request memory request;
         request.kind = RequestKind.Key;
-        request.keyVersion = keyVersion;
-        request.serviceFee = wt.mpcFee * params.options;
+        request.keyVersion = cfg.currentKeyVersion;
+        request.serviceFee = uint96($.totals.keyMpcFee) * params.options;
         request.owner = params.owner;
         request.walletTypeId = params.walletTypeId;
         request.walletIndex = $.keyCount[params.owner][params.walletTypeId]++;
@@ -167,12 +172,10 @@ contract ZrSign is
         RequestKind kind,
         Request memory request
     ) private view returns (bytes memory payload) {
-        request.serviceFee = $.supportedWalletType(params.walletTypeId).mpcFee;
+        // An allowed pairing implies a registered wallet type and chain (removing either clears it).
         Pairing memory pairing = $.pairings[params.walletTypeId][params.dstChainId];
-        if (!pairing.allowed) {
-            if ($.chains[params.dstChainId].family == ChainFamily.None) revert ZrSignUnknownChain(params.dstChainId);
-            revert ZrSignChainNotAllowed(params.walletTypeId, params.dstChainId);
-        }
+        if (!pairing.allowed) _revert(ZrSignViewLogic.pairingError(params.walletTypeId, params.dstChainId, false));
+        request.serviceFee = pairing.mpcFee;
         if (params.broadcast && kind != RequestKind.Tx) revert ZrSignBroadcastNotAllowed(kind);
         if (kind == RequestKind.Hash && params.payload.length != 32) {
             revert ZrSignInvalidHashLength(params.payload.length);
@@ -217,7 +220,7 @@ contract ZrSign is
     {
         request.requester = msg.sender;
         request.deadline = uint64(block.number) + cfg.requestTtl;
-        request.gasFee = SafeCast.toUint96(ZrSignStorageLib.gasCost(responseGas, cfg.gasBufferPct));
+        request.gasFee = SafeCast.toUint96(ZrSignStorageLib.gasCost(responseGas, cfg));
         uint256 fee = uint256(request.serviceFee) + request.gasFee;
         if (msg.value < fee) revert ZrSignInsufficientFee(fee, msg.value);
         uint256 excess = msg.value - fee;
@@ -255,22 +258,7 @@ contract ZrSign is
         whenNotPaused
         returns (uint256 answered)
     {
-        uint256 service;
-        uint256 gas;
-        for (uint256 i; i < responses.length; ++i) {
-            KeyResponse calldata item = responses[i];
-            (bytes memory err, address evmAddress) = _keyResponseError(item.requestId, item.request, item.publicKey);
-            if (err.length != 0) {
-                // forge-lint: disable-next-line(unsafe-typecast) the selector: the first 4 bytes of the error
-                emit ZrResponseSkipped(item.requestId, bytes4(err));
-                continue;
-            }
-            _answerKey(item.requestId, item.request, item.publicKey, evmAddress);
-            service += item.request.serviceFee;
-            gas += item.request.gasFee;
-            ++answered;
-        }
-        if (answered != 0) _payAnswers(service, gas);
+        return _answerBatch(responses, true);
     }
 
     /// @inheritdoc IZrSign
@@ -292,17 +280,34 @@ contract ZrSign is
         whenNotPaused
         returns (uint256 answered)
     {
+        // A SignResponse[] has the calldata layout of a KeyResponse[] (id, record, bytes): one loop serves both.
+        KeyResponse[] calldata items;
+        assembly ("memory-safe") {
+            items.offset := responses.offset
+            items.length := responses.length
+        }
+        return _answerBatch(items, false);
+    }
+
+    /// @dev Answers the valid items of a batch (key answers if `keys`, else sign answers, the `bytes` being the public
+    /// key or the signature), skipping each bad one with {ZrResponseSkipped} and the selector of the error its single
+    /// call would revert with (the same validation functions), then pays the answered escrow once.
+    function _answerBatch(KeyResponse[] calldata items, bool keys) private returns (uint256 answered) {
         uint256 service;
         uint256 gas;
-        for (uint256 i; i < responses.length; ++i) {
-            SignResponse calldata item = responses[i];
-            bytes memory err = _signResponseError(item.requestId, item.request, item.signature);
+        for (uint256 i; i < items.length; ++i) {
+            KeyResponse calldata item = items[i];
+            bytes memory err;
+            address evmAddress;
+            if (keys) (err, evmAddress) = _keyResponseError(item.requestId, item.request, item.publicKey);
+            else err = _signResponseError(item.requestId, item.request, item.publicKey);
             if (err.length != 0) {
                 // forge-lint: disable-next-line(unsafe-typecast) the selector: the first 4 bytes of the error
                 emit ZrResponseSkipped(item.requestId, bytes4(err));
                 continue;
             }
-            _answerSign(item.requestId, item.request, item.signature);
+            if (keys) _answerKey(item.requestId, item.request, item.publicKey, evmAddress);
+            else _answerSign(item.requestId, item.request, item.publicKey);
             service += item.request.serviceFee;
             gas += item.request.gasFee;
             ++answered;
@@ -311,19 +316,9 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function zrReject(uint256 requestId, Request calldata request, uint8 reasonCode)
-        external
-        onlyRole(MPC_ROLE)
-        whenNotPaused
-    {
-        bytes memory err = _openRequestError(requestId, request, false);
-        if (err.length != 0) _revert(err);
-        ZrSignStorage storage $ = _zrSignStorage();
-        $.commitments[requestId] = REJECTED;
-        _release($, request.serviceFee + uint256(request.gasFee));
-        _credit($, request.requester, request.serviceFee);
-        _credit($, msg.sender, request.gasFee);
-        emit ZrRequestRejected(requestId, reasonCode);
+    /// @dev Body in {ZrSignSettleLogic.zrReject} (the role and pause are checked here).
+    function zrReject(uint256, Request calldata, uint8) external onlyRole(MPC_ROLE) whenNotPaused {
+        _forwardSettle(ZrSignSettleLogic.zrReject.selector);
     }
 
     /// @dev The ABI-encoded error a key response would revert with (empty if valid), and the key's address.
@@ -332,13 +327,15 @@ contract ZrSign is
         view
         returns (bytes memory err, address evmAddress)
     {
-        err = _openRequestError(requestId, request, false);
+        err = _zrSignStorage().openRequestError(requestId, request, false);
         if (err.length != 0) return (err, address(0));
         if (request.kind != RequestKind.Key) {
-            return (abi.encodeWithSelector(ZrSignWrongRequestKind.selector, requestId, request.kind), address(0));
+            return (ZrSignStorageLib.err(ZrSignWrongRequestKind.selector, requestId, uint8(request.kind)), address(0));
         }
+        err = _stoppedError(request);
+        if (err.length != 0) return (err, address(0));
         if (publicKey.length != 64) {
-            return (abi.encodeWithSelector(ZrSignInvalidPublicKeyLength.selector, publicKey.length), address(0));
+            return (ZrSignStorageLib.err(ZrSignInvalidPublicKeyLength.selector, publicKey.length), address(0));
         }
         RootKey storage root = _zrSignStorage().rootKeys[request.keyVersion];
         address expected = KeyDerivation.childAddress(
@@ -348,7 +345,11 @@ contract ZrSign is
         );
         evmAddress = KeyDerivation.addressOf(publicKey);
         if (evmAddress != expected) {
-            return (abi.encodeWithSelector(ZrSignWrongDerivedKey.selector, expected, evmAddress), address(0));
+            return
+                (
+                    ZrSignStorageLib.err(ZrSignWrongDerivedKey.selector, uint160(expected), uint160(evmAddress)),
+                    address(0)
+                );
         }
     }
 
@@ -358,46 +359,33 @@ contract ZrSign is
         view
         returns (bytes memory err)
     {
-        err = _openRequestError(requestId, request, false);
+        err = _zrSignStorage().openRequestError(requestId, request, false);
         if (err.length != 0) return err;
         if (request.kind == RequestKind.Key) {
-            return abi.encodeWithSelector(ZrSignWrongRequestKind.selector, requestId, request.kind);
+            return ZrSignStorageLib.err(ZrSignWrongRequestKind.selector, requestId, uint8(request.kind));
         }
+        err = _stoppedError(request);
+        if (err.length != 0) return err;
         (address recovered, ECDSA.RecoverError rerr, bytes32 arg) = ECDSA.tryRecoverCalldata(request.digest, signature);
         if (rerr == ECDSA.RecoverError.InvalidSignatureLength) {
-            return abi.encodeWithSelector(ZrSignInvalidSignatureLength.selector, uint256(arg));
+            return ZrSignStorageLib.err(ZrSignInvalidSignatureLength.selector, uint256(arg));
         }
         if (rerr == ECDSA.RecoverError.InvalidSignatureS) {
-            return abi.encodeWithSelector(ZrSignSignatureHighS.selector, arg);
+            return ZrSignStorageLib.err(ZrSignSignatureHighS.selector, uint256(arg));
         }
         // RecoverError.InvalidSignature (bad v, or no point) leaves `recovered` zero: a wrong signer.
         if (recovered != request.signer) {
-            return abi.encodeWithSelector(ZrSignWrongSigner.selector, request.signer, recovered);
+            return ZrSignStorageLib.err(ZrSignWrongSigner.selector, uint160(request.signer), uint160(recovered));
         }
     }
 
-    /// @dev The ABI-encoded error a settling call would revert with because of the request's state (empty if the
-    /// request is open, matches its commitment and is before its deadline, or after it when `reclaiming`).
-    function _openRequestError(uint256 requestId, Request calldata request, bool reclaiming)
-        private
-        view
-        returns (bytes memory)
-    {
-        bytes32 stored = _zrSignStorage().commitments[requestId];
-        RequestStatus status = ZrSignStorageLib.status(stored);
-        if (status == RequestStatus.None) return abi.encodeWithSelector(ZrSignUnknownRequest.selector, requestId);
-        if (status != RequestStatus.Open) {
-            return abi.encodeWithSelector(ZrSignRequestNotOpen.selector, requestId, status);
-        }
-        if (stored != _hashCalldata(request)) return abi.encodeWithSelector(ZrSignRequestMismatch.selector, requestId);
-        if (reclaiming) {
-            if (block.number <= request.deadline) {
-                return abi.encodeWithSelector(ZrSignRequestNotExpired.selector, requestId, request.deadline);
-            }
-        } else if (block.number > request.deadline) {
-            return abi.encodeWithSelector(ZrSignRequestExpired.selector, requestId, request.deadline);
-        }
-        return "";
+    /// @dev The error a new request like `request` would revert with because of the registry (empty if it could still
+    /// be made): a key request needs its wallet type, a sign request its (wallet type, chain) pairing. A request that
+    /// fails this was stopped by a removal or disallowance after it was made: it cannot be answered, and can be
+    /// reclaimed at once. The error itself is built by {ZrSignViewLogic.pairingError} (cold path).
+    function _stoppedError(Request calldata request) private view returns (bytes memory) {
+        if (!_zrSignStorage().isStopped(request)) return "";
+        return ZrSignViewLogic.pairingError(request.walletTypeId, request.dstChainId, request.kind == RequestKind.Key);
     }
 
     /// @dev Marks a key request answered and stores the verified key (address, version, y parity, x).
@@ -424,57 +412,44 @@ contract ZrSign is
     /// @dev Moves answered escrow: service fees to the protocol, gas parts to the responder (msg.sender).
     function _payAnswers(uint256 service, uint256 gas) private {
         ZrSignStorage storage $ = _zrSignStorage();
-        _release($, service + gas);
+        $.release(service + gas);
         $.protocolFees += service;
-        _credit($, msg.sender, gas);
+        $.credit(msg.sender, gas);
     }
 
     // ─────────────────────────────────────────────── Money ───────────────────────────────────────────────
 
     /// @inheritdoc IZrSign
-    function reclaim(uint256 requestId, Request calldata request) external {
-        bytes memory err = _openRequestError(requestId, request, true);
-        if (err.length != 0) _revert(err);
-        ZrSignStorage storage $ = _zrSignStorage();
-        $.commitments[requestId] = RECLAIMED;
-        uint256 amount = request.serviceFee + uint256(request.gasFee);
-        _release($, amount);
-        _credit($, request.requester, amount);
-        emit ZrRequestReclaimed(requestId, request.requester, amount);
+    /// @dev Body in {ZrSignSettleLogic.reclaim}.
+    function reclaim(uint256, Request calldata) external {
+        _forwardSettle(ZrSignSettleLogic.reclaim.selector);
     }
 
     /// @inheritdoc IZrSign
     function withdraw() external nonReentrant {
-        ZrSignStorage storage $ = _zrSignStorage();
-        uint256 amount = $.claimable[msg.sender];
-        if (amount == 0) revert ZrSignNothingToWithdraw(msg.sender);
-        $.claimable[msg.sender] = 0;
-        $.totals.totalClaimable -= SafeCast.toUint96(amount); // amount ≤ totalClaimable
-        emit ZrWithdrawn(msg.sender, amount);
-        _send(msg.sender, amount);
+        _withdraw(msg.sender);
     }
 
     /// @inheritdoc IZrSign
-    function withdrawFees(address to, uint256 amount) external onlyRole(FEE_ROLE) nonReentrant {
-        if (to == address(0)) revert ZrSignZeroAddress();
+    function withdrawFor(address account) external nonReentrant {
+        _withdraw(account);
+    }
+
+    /// @dev Pays `account`'s whole claimable balance to `account` (checks-effects-interactions).
+    function _withdraw(address account) private {
         ZrSignStorage storage $ = _zrSignStorage();
-        uint256 available = $.protocolFees;
-        if (amount > available) revert ZrSignInsufficientProtocolFees(amount, available);
-        $.protocolFees = available - amount;
-        emit ZrFeesWithdrawn(to, amount);
-        _send(to, amount);
+        uint256 amount = $.claimable[account];
+        if (amount == 0) revert ZrSignNothingToWithdraw(account);
+        $.claimable[account] = 0;
+        $.totals.totalClaimable -= SafeCast.toUint96(amount); // amount ≤ totalClaimable
+        emit ZrWithdrawn(account, amount);
+        _send(account, amount);
     }
 
-    /// @dev Removes `amount` from the escrow total.
-    function _release(ZrSignStorage storage $, uint256 amount) private {
-        $.totals.totalEscrow -= SafeCast.toUint96(amount); // amount ≤ totalEscrow: it was escrowed
-    }
-
-    /// @dev Credits `amount` (taken from escrow) to `account`'s claimable balance.
-    function _credit(ZrSignStorage storage $, address account, uint256 amount) private {
-        if (amount == 0) return;
-        $.totals.totalClaimable += SafeCast.toUint96(amount); // bounded by the released escrow
-        $.claimable[account] += amount;
+    /// @inheritdoc IZrSign
+    /// @dev Body in {ZrSignAdminLogic.withdrawFees}, run by {_delegateAdmin} so the guard is released after it.
+    function withdrawFees(address, uint256) external onlyRole(FEE_ROLE) nonReentrant {
+        _delegateAdmin();
     }
 
     function _send(address to, uint256 amount) private {
@@ -525,6 +500,7 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
+    /// @dev The wallet type's sign fee (key requests pay {setKeyMpcFee}'s, the same for every wallet type).
     function setMpcFee(bytes32, uint96) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _forwardAdmin();
     }
@@ -541,6 +517,22 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function setRequestTtl(uint32) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
+    }
+
+    /// @inheritdoc IZrSign
+    /// @dev Body in {ZrSignAdminLogic.sweepSurplus}, run by {_delegateAdmin} so the guard is released after it.
+    function sweepSurplus(address) external onlyRole(FEE_ROLE) nonReentrant {
+        _delegateAdmin();
+    }
+
+    /// @inheritdoc IZrSign
+    function setMinGasPrice(uint64) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _forwardAdmin();
+    }
+
+    /// @inheritdoc IZrSign
+    function setKeyMpcFee(uint96) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _forwardAdmin();
     }
 
@@ -598,7 +590,7 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function currentKeyVersion() external view returns (uint32) {
-        return _zrSignStorage().totals.currentKeyVersion;
+        return _zrSignStorage().config.currentKeyVersion;
     }
 
     /// @inheritdoc IZrSign
@@ -689,6 +681,36 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
+    function getMPCFee() external view returns (uint256) {
+        return _zrSignStorage().totals.keyMpcFee;
+    }
+
+    /// @inheritdoc IZrSign
+    function getRespGas() external view returns (uint256) {
+        _forwardView();
+    }
+
+    /// @inheritdoc IZrSign
+    function getRespGasPriceBuffer() external view returns (uint256) {
+        return 100 + uint256(_zrSignStorage().config.gasBufferPct);
+    }
+
+    /// @inheritdoc IZrSign
+    function getWalletRegistry(bytes32, uint256, address) external view returns (WalletRegistry memory) {
+        _forwardView();
+    }
+
+    /// @inheritdoc IZrSign
+    function getRequestState(uint256) external view returns (ReqRegistry memory) {
+        _forwardView();
+    }
+
+    /// @inheritdoc IZrSign
+    function getWalletTypeInfo(bytes32) external view returns (uint256, uint256) {
+        _forwardView();
+    }
+
+    /// @inheritdoc IZrSign
     /// @dev Virtual: a later implementation reports its own number.
     function version() external pure virtual returns (uint256) {
         return VERSION;
@@ -703,19 +725,43 @@ contract ZrSign is
         }
     }
 
-    /// @dev keccak256(abi.encode(request)) of a calldata record: a static struct's calldata layout is its ABI
-    /// encoding, so the 13 words are copied as is (dirty words cannot match a commitment of clean values).
-    function _hashCalldata(Request calldata request) private pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            calldatacopy(ptr, request, REQUEST_SIZE)
-            h := keccak256(ptr, REQUEST_SIZE)
-        }
-    }
-
     /// @dev Forwards this call's calldata unchanged to {ZrSignAdminLogic} (see {_forward}).
     function _forwardAdmin() private {
         _forward(address(ZrSignAdminLogic));
+    }
+
+    /// @dev Like {_forward} to {ZrSignSettleLogic}, but under the library's own `selector`: a library function with a
+    /// struct parameter has a selector of its own (it names the struct type, not its tuple), while the arguments'
+    /// encoding (a static struct inline) is the same, so only the first four bytes of the calldata are replaced.
+    function _forwardSettle(bytes4 selector) private {
+        address logic = address(ZrSignSettleLogic);
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            mstore(
+                ptr,
+                or(selector, and(mload(ptr), 0x00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff))
+            )
+            let ok := delegatecall(gas(), logic, ptr, calldatasize(), 0, 0)
+            returndatacopy(ptr, 0, returndatasize())
+            if iszero(ok) { revert(ptr, returndatasize()) }
+            return(ptr, returndatasize())
+        }
+    }
+
+    /// @dev Runs this call's calldata in {ZrSignAdminLogic} by DELEGATECALL and, unlike {_forward}, returns to the
+    /// caller (bubbling a revert), so modifiers with code after the body (`nonReentrant`) complete. For functions
+    /// without return values only.
+    function _delegateAdmin() private {
+        address logic = address(ZrSignAdminLogic);
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            if iszero(delegatecall(gas(), logic, ptr, calldatasize(), 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+        }
     }
 
     /// @dev Forwards this call's calldata unchanged to {ZrSignViewLogic} (see {_forward}) from a view. Sound because

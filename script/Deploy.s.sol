@@ -9,7 +9,8 @@ import {IZrSign} from "../contracts/interfaces/IZrSign.sol";
 
 /// @title Deploy — deploys and configures a zrSign deployment
 /// @notice Deploys the ZrSign implementation and its ZrSignProxy (initialised with the deployer as admin),
-/// sets the root key, registers the EVM wallet type (44, 60) with its MPC fee, registers the configured EVM
+/// sets the root key, registers the EVM wallet type (44, 60) with its MPC fee, sets the key MPC fee and the minimum
+/// gas price, registers the configured EVM
 /// chains and allows them for the wallet type, grants MPC/FEE/PAUSER roles and, if the admin is another
 /// account, begins the two-step default-admin transfer (the new admin accepts after the delay).
 /// Settings come from the environment: see {DeployConfig}.
@@ -39,6 +40,8 @@ contract Deploy is DeployConfig {
 
         if (cfg.rootPublicKey.length != 0) izr.setRootKey(cfg.rootPublicKey);
         bytes32 evm = izr.addWalletType(44, 60, cfg.mpcFee);
+        izr.setKeyMpcFee(cfg.keyMpcFee);
+        if (cfg.minGasPrice != 0) izr.setMinGasPrice(cfg.minGasPrice);
         for (uint256 i; i < cfg.chains.length; ++i) {
             bytes32 chainId = izr.addChain(cfg.chains[i].caip2, IZrSign.ChainFamily.Evm, cfg.chains[i].evmChainId);
             izr.allowChain(evm, chainId);

@@ -153,6 +153,13 @@ impl<'a, B: ChainSubmit> Client<'a, B> {
         Ok(Requested { id: event.requestId, request: event.request, payload: event.payload, receipt })
     }
 
+    /// Pays `account`'s whole claimable balance to `account` (never to `from`), sent by `from`: anyone may trigger
+    /// the payout of a contract that has no call to `withdraw()` itself (a v1 dapp). Reverts with
+    /// `ZrSignNothingToWithdraw` when the balance is 0 and `ZrSignTransferFailed` when `account` refuses the ether.
+    pub async fn withdraw_for(&self, from: Address, account: Address) -> Result<Receipt, ClientError> {
+        Ok(self.backend.transact(from, self.proxy, IZrSign::withdrawForCall { account }, U256::ZERO).await?)
+    }
+
     /// A request's status.
     pub async fn status(&self, id: U256) -> Result<RequestStatus, ClientError> {
         Ok(self.backend.view(self.proxy, IZrSign::requestStatusCall { requestId: id }).await?)

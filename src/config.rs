@@ -135,6 +135,12 @@ pub struct DeploySection {
     /// MPC service fee of each wallet type, wei.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mpc_fee: Option<u64>,
+    /// Key request MPC fee per unit of options, wei (default: `mpc_fee`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_mpc_fee: Option<u64>,
+    /// Minimum gas price of a quote's responder part, wei.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_gas_price: Option<u64>,
     /// Blocks a request stays answerable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_ttl: Option<u32>,

@@ -53,8 +53,11 @@ pub struct Deployment {
 pub mod defaults {
     /// Delay of a default-admin transfer set at initialisation, in seconds (`DEFAULT_ADMIN_DELAY`: 3 days).
     pub const ADMIN_DELAY: u64 = 3 * 24 * 60 * 60;
-    /// MPC service fee of each wallet type, in wei (`DEFAULT_MPC_FEE`).
+    /// MPC service fee of each wallet type, in wei (`DEFAULT_MPC_FEE`); the key request fee per unit of options
+    /// defaults to it too (`ZRSIGN_KEY_MPC_FEE` defaults to `ZRSIGN_MPC_FEE`).
     pub const MPC_FEE: u128 = 0;
+    /// Minimum gas price of a quote's responder part, wei (`DEFAULT_MIN_GAS_PRICE`: the base fee alone).
+    pub const MIN_GAS_PRICE: u64 = 0;
     /// The wallet types registered: EVM (44, 60) only.
     pub const WALLET_TYPES: [crate::protocol::WalletType; 1] = [crate::protocol::WalletType::EVM];
     // Roles default to the deployer, the chains to `eip155:<the deployment's chain>`, the root key to none
@@ -160,14 +163,14 @@ fn created(address: Option<Address>, name: &str) -> Result<Address, ChainError> 
 pub struct Setup {
     /// The root public key (uncompressed x ‖ y).
     pub root_public_key: [u8; 64],
-    /// MPC service fee of the EVM wallet type, in wei.
+    /// MPC service fee, in wei: the EVM wallet type's (sign) fee and the key request fee per unit of options.
     pub mpc_fee: u128,
     /// EVM chains `(caip2, evm chain id)` the EVM wallet type may sign for.
     pub evm_chains: Vec<(String, u64)>,
 }
 
-/// Sets the root key, registers the EVM wallet type and the chains, and allows them for it.
-/// Returns the EVM wallet type id.
+/// Sets the root key, registers the EVM wallet type, sets the key MPC fee, registers the chains and allows them
+/// for the wallet type. Returns the EVM wallet type id.
 pub async fn configure<B: ChainSubmit>(
     backend: &B,
     proxy: Address,
@@ -185,6 +188,7 @@ pub async fn configure<B: ChainSubmit>(
     backend
         .transact(admin, proxy, IZrSign::addWalletTypeCall { purpose, coinType: coin_type, mpcFee: fee }, U256::ZERO)
         .await?;
+    backend.transact(admin, proxy, IZrSign::setKeyMpcFeeCall { fee }, U256::ZERO).await?;
     let wallet_type = WalletType::EVM.id();
     for (caip2, evm_chain_id) in &setup.evm_chains {
         let add = IZrSign::addChainCall { caip2: caip2.clone(), family: ChainFamily::Evm, evmChainId: *evm_chain_id };
@@ -213,6 +217,10 @@ pub struct FeeSettings {
     pub gas_buffer_pct: Option<u16>,
     /// Gas the responder spends per request kind (Key, Hash, Data, Tx).
     pub response_gas: [Option<u32>; 4],
+    /// Key request MPC fee per unit of options, every wallet type (default: the first wallet type's MPC fee).
+    pub key_mpc_fee: Option<u128>,
+    /// Minimum gas price of a quote's responder part (default [`defaults::MIN_GAS_PRICE`]; 0 is not sent).
+    pub min_gas_price: Option<u64>,
 }
 
 /// Everything a deployment sets up. `None` and empty fields take the [`defaults`] (the script's too).
@@ -376,6 +384,18 @@ pub async fn execute<B: ChainSubmit>(
     }
     if let Some(pct) = fees.gas_buffer_pct {
         backend.transact(deployer, proxy, IZrSign::setGasBufferCall { pct }, U256::ZERO).await?;
+    }
+    // As the script: the key fee always (default: the MPC fee), the minimum gas price when it is not zero.
+    let key_fee = fees.key_mpc_fee.or(plan.wallet_types.first().map(|w| w.mpc_fee)).unwrap_or(defaults::MPC_FEE);
+    let key_fee = alloy::primitives::Uint::<96, 2>::try_from(key_fee).map_err(|_| ChainError::OutOfRange {
+        what: "key MPC fee",
+        value: key_fee.to_string(),
+        bits: 96,
+    })?;
+    backend.transact(deployer, proxy, IZrSign::setKeyMpcFeeCall { fee: key_fee }, U256::ZERO).await?;
+    let min_gas_price = fees.min_gas_price.unwrap_or(defaults::MIN_GAS_PRICE);
+    if min_gas_price != 0 {
+        backend.transact(deployer, proxy, IZrSign::setMinGasPriceCall { price: min_gas_price }, U256::ZERO).await?;
     }
     let kinds = [RequestKind::Key, RequestKind::Hash, RequestKind::Data, RequestKind::Tx];
     for (kind, gas) in kinds.into_iter().zip(fees.response_gas) {

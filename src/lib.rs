@@ -14,9 +14,11 @@
 //!   network's root secrets;
 //! - [`store`]: the services' durable state in SQLite;
 //! - [`responder`] and [`relayer`]: the two services;
+//! - [`api`]: the services' HTTP status API, Prometheus metrics and the devnet's request explorer;
 //! - [`deploy`], [`client`], [`devnet`], [`bench`]: deployment, the dapp-facing client, the two-chain local
 //!   network and its demo, and the benchmarks.
 
+pub mod api;
 pub mod bench;
 pub mod bindings;
 pub mod chain;

@@ -91,6 +91,8 @@ async fn deploy_run_services_request_a_key_and_relay_a_transfer() {
             &store,
             "--poll-ms",
             "100",
+            "--http",
+            "0",
             "--json",
         ],
     );
@@ -99,13 +101,20 @@ async fn deploy_run_services_request_a_key_and_relay_a_transfer() {
         "relayer",
         &["relayer", "run", "--destination", &destination_arg, "--store", &store, "--poll-ms", "100", "--json"],
     );
+    let mut http = None;
     for service in [&mut responder, &mut relayer] {
         let up: ServiceOutput = wait_for(&format!("{} to start", service.name), Duration::from_secs(30), || {
             service.assert_running();
             std::fs::read_to_string(&service.stdout).ok().and_then(|s| serde_json::from_str(&s).ok())
         });
         assert_eq!(up.proxy, proxy);
+        http = http.or(up.http);
     }
+    // `--http 0`: the status API on a free loopback port.
+    let http = http.expect("the responder serves the status API");
+    assert!(http.starts_with("127.0.0.1:"), "{http}");
+    let healthz = alloy::transports::http::reqwest::get(format!("http://{http}/healthz")).await.expect("GET /healthz");
+    assert!(healthz.status().is_success(), "{healthz:?}");
 
     // A key for the user, waited for and verified.
     let run = zrsign.run(&["key", "request", "--wait", "--timeout", "60", "--private-key-file", &user, "--json"]);

@@ -298,3 +298,33 @@ async fn answers_up_to_the_deadline_block_and_leaves_later_ones_to_reclaim() {
     assert_eq!(report.not_open, vec![expired.id], "past its deadline: left open for its requester to reclaim");
     assert_eq!(status(&net, expired.id).await, RequestStatus::Open);
 }
+
+#[tokio::test]
+async fn a_request_stopped_by_the_registry_is_rejected_and_refunded() {
+    let net = net().await;
+    let client = Client::new(net.chain.as_ref(), net.proxy);
+    let key = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("key request");
+    let mut mpc = responder(&net, net.chain.clone(), &memory().await, 10).await;
+    net.chain.mine(1).await.expect("seal");
+    mpc.poll_once().await.expect("answer the key");
+    // A sign request, then the admin disallows its (wallet type, chain) pairing before the network answers.
+    let chain_key = zrsign::protocol::chain_key("eip155:31337");
+    let params = IZrSign::ZrSignParams {
+        walletTypeId: net.wallet_type,
+        walletIndex: key.request.walletIndex,
+        dstChainId: chain_key,
+        payload: keccak256("stopped").to_vec().into(),
+        broadcast: false,
+    };
+    let sign = client.request_signature(net.user, RequestKind::Hash, params, None).await.expect("sign request");
+    let disallow = IZrSign::disallowChainCall { walletTypeId: net.wallet_type, chainId: chain_key };
+    net.chain.transact(net.admin, net.proxy, disallow, U256::ZERO).await.expect("disallow");
+    net.chain.mine(1).await.expect("seal");
+    let before = net.chain.view(net.proxy, IZrSign::claimableCall { account: net.user }).await.expect("claimable");
+    let report = mpc.poll_once().await.expect("poll");
+    assert_eq!(report.rejected, vec![(sign.id, RejectReason::Stopped)]);
+    assert!(report.signatures.is_empty() && report.skipped.is_empty(), "{report:?}");
+    assert_eq!(status(&net, sign.id).await, RequestStatus::Rejected);
+    let after = net.chain.view(net.proxy, IZrSign::claimableCall { account: net.user }).await.expect("claimable");
+    assert_eq!(after - before, U256::from(sign.request.serviceFee), "the service fee is back with the requester");
+}

@@ -6,7 +6,7 @@ import {IZrSign} from "../interfaces/IZrSign.sol";
 import {KeyDerivation} from "./KeyDerivation.sol";
 import {Config, Chain, Pairing, RootKey, ZrSignStorage, ZrSignStorageLib} from "./ZrSignStorage.sol";
 
-/// @title ZrSignAdminLogic — the bodies of ZrSign's admin functions (root key, registry, fee settings)
+/// @title ZrSignAdminLogic — the bodies of ZrSign's admin functions (root key, registry, fee settings, fee payouts)
 /// @notice An external library reached by DELEGATECALL: it runs in the proxy's context (its storage, its address in
 /// events) and must be linked into ZrSign's bytecode. Each external function has the selector and ABI of the
 /// {IZrSign} function it implements: ZrSign checks the caller's role, then forwards its calldata unchanged. Access
@@ -16,15 +16,22 @@ library ZrSignAdminLogic {
     using EnumerableSet for EnumerableSet.Bytes32Set;
     using ZrSignStorageLib for ZrSignStorage;
 
+    /// @notice Default response gas of a key answer: the measured transaction gas of a single `zrKeyRes` (21,000
+    /// intrinsic + calldata + execution, steady state: the responder's claimable balance already non-zero), rounded up.
+    /// `contracts/test/gas/ZrSignGas.t.sol::test_gas_keyResponse` asserts the measured figure stays below it.
+    uint32 internal constant DEFAULT_KEY_RESPONSE_GAS = 125_000;
+    /// @notice Default response gas of a sign answer (any sign kind), measured the same way from a single `zrSignRes`
+    /// (`test_gas_signResponse`).
+    uint32 internal constant DEFAULT_SIGN_RESPONSE_GAS = 75_000;
+
     /// @notice Sets the default fee settings of a new deployment and starts request ids at 1.
-    /// @dev Responder gas: key 150,000, others 60,000; buffer 10 %; TTL 7,200 blocks. Emits the setters' events.
+    /// @dev Response gas {DEFAULT_KEY_RESPONSE_GAS} and {DEFAULT_SIGN_RESPONSE_GAS}; buffer 10 %; TTL 7,200 blocks;
+    /// minimum gas price 0 and key MPC fee 0 (a deployment sets both). Emits the setters' events.
     function initializeDefaults() external {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
         $.config.nextRequestId = 1;
-        _setResponseGas($, IZrSign.RequestKind.Key, 150_000);
-        _setResponseGas($, IZrSign.RequestKind.Hash, 60_000);
-        _setResponseGas($, IZrSign.RequestKind.Data, 60_000);
-        _setResponseGas($, IZrSign.RequestKind.Tx, 60_000);
+        _setResponseGas($, IZrSign.RequestKind.Key, DEFAULT_KEY_RESPONSE_GAS);
+        _setResponseGas($, IZrSign.RequestKind.Hash, DEFAULT_SIGN_RESPONSE_GAS);
         _setGasBuffer($, 10);
         _setRequestTtl($, 7200);
     }
@@ -37,9 +44,9 @@ library ZrSignAdminLogic {
         bytes32 x = bytes32(publicKey[0:32]);
         bytes32 y = bytes32(publicKey[32:64]);
         if (!KeyDerivation.isValidRoot(uint256(x), uint256(y))) revert IZrSign.ZrSignInvalidRootKey(x, y);
-        keyVersion = $.totals.currentKeyVersion + 1;
+        keyVersion = $.config.currentKeyVersion + 1;
         $.rootKeys[keyVersion] = RootKey(x, y);
-        $.totals.currentKeyVersion = keyVersion;
+        $.config.currentKeyVersion = keyVersion;
         emit IZrSign.ZrRootKeySet(keyVersion, x, y);
     }
 
@@ -47,9 +54,7 @@ library ZrSignAdminLogic {
     /// @dev Reverts with {IZrSign.ZrSignFeeOutOfBounds} or {IZrSign.ZrSignWalletTypeExists}.
     function addWalletType(uint32 purpose, uint32 coinType, uint96 mpcFee) external returns (bytes32 walletTypeId) {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        if (mpcFee > ZrSignStorageLib.MAX_MPC_FEE) {
-            revert IZrSign.ZrSignFeeOutOfBounds(mpcFee, ZrSignStorageLib.MAX_MPC_FEE);
-        }
+        _checkFee(mpcFee);
         walletTypeId = keccak256(abi.encode(uint256(purpose), uint256(coinType)));
         if ($.walletTypes[walletTypeId].supported) revert IZrSign.ZrSignWalletTypeExists(walletTypeId);
         $.walletTypes[walletTypeId] = IZrSign.WalletTypeInfo(purpose, coinType, true, mpcFee);
@@ -57,7 +62,9 @@ library ZrSignAdminLogic {
         emit IZrSign.ZrMpcFeeSet(walletTypeId, mpcFee);
     }
 
-    /// @notice Removes a wallet type and clears its chain pairings (re-adding it starts with none).
+    /// @notice Removes a wallet type and clears its chain pairings (re-adding it starts with none). Its (purpose,
+    /// coinType) stay recorded so its keys keep their address format ({IZrSign.getZrKeys}); `supported` and the fee
+    /// are cleared.
     /// @dev Reverts with {IZrSign.ZrSignUnknownWalletType}; emits {IZrSign.ZrChainDisallowed} per pairing.
     function removeWalletType(bytes32 walletTypeId) external {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
@@ -66,7 +73,9 @@ library ZrSignAdminLogic {
         for (uint256 i = chainIds.length(); i != 0; --i) {
             _disallow($, walletTypeId, chainIds.at(i - 1));
         }
-        delete $.walletTypes[walletTypeId];
+        IZrSign.WalletTypeInfo storage info = $.walletTypes[walletTypeId];
+        info.supported = false;
+        info.mpcFee = 0;
         emit IZrSign.ZrWalletTypeRemoved(walletTypeId);
     }
 
@@ -112,7 +121,7 @@ library ZrSignAdminLogic {
         if (c.family == IZrSign.ChainFamily.None) revert IZrSign.ZrSignUnknownChain(chainId);
         if (!$.chainsOf[walletTypeId].add(chainId)) return;
         $.walletTypesOf[chainId].add(walletTypeId);
-        $.pairings[walletTypeId][chainId] = Pairing(true, c.family, c.evmChainId);
+        $.pairings[walletTypeId][chainId] = Pairing(true, c.family, c.evmChainId, $.walletTypes[walletTypeId].mpcFee);
         emit IZrSign.ZrChainAllowed(walletTypeId, chainId);
     }
 
@@ -124,14 +133,38 @@ library ZrSignAdminLogic {
         _disallow($, walletTypeId, chainId);
     }
 
-    /// @notice Sets a registered wallet type's MPC service fee.
+    /// @notice Sets a registered wallet type's MPC service fee (its sign fee), in its registration and in each of its
+    /// pairings (which sign requests read).
     /// @dev Reverts with {IZrSign.ZrSignFeeOutOfBounds} or {IZrSign.ZrSignUnknownWalletType}.
     function setMpcFee(bytes32 walletTypeId, uint96 fee) external {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        if (fee > ZrSignStorageLib.MAX_MPC_FEE) revert IZrSign.ZrSignFeeOutOfBounds(fee, ZrSignStorageLib.MAX_MPC_FEE);
+        _checkFee(fee);
         $.supportedWalletType(walletTypeId);
         $.walletTypes[walletTypeId].mpcFee = fee;
+        EnumerableSet.Bytes32Set storage chainIds = $.chainsOf[walletTypeId];
+        for (uint256 i = chainIds.length(); i != 0; --i) {
+            $.pairings[walletTypeId][chainIds.at(i - 1)].mpcFee = fee;
+        }
         emit IZrSign.ZrMpcFeeSet(walletTypeId, fee);
+    }
+
+    /// @notice Sets the key request MPC service fee per unit of options (every wallet type).
+    /// @dev Reverts with {IZrSign.ZrSignFeeOutOfBounds}.
+    function setKeyMpcFee(uint96 fee) external {
+        _checkFee(fee);
+        // forge-lint: disable-next-line(unsafe-typecast) fee ≤ MAX_MPC_FEE (1 ether) < 2^64
+        ZrSignStorageLib.layout().totals.keyMpcFee = uint64(fee);
+        emit IZrSign.ZrKeyMpcFeeSet(fee);
+    }
+
+    /// @notice Sets the minimum gas price of the responder's part of a quote.
+    /// @dev Reverts with {IZrSign.ZrSignMinGasPriceOutOfBounds}.
+    function setMinGasPrice(uint64 price) external {
+        if (price > ZrSignStorageLib.MAX_MIN_GAS_PRICE) {
+            revert IZrSign.ZrSignMinGasPriceOutOfBounds(price, ZrSignStorageLib.MAX_MIN_GAS_PRICE);
+        }
+        ZrSignStorageLib.layout().config.minGasPrice = price;
+        emit IZrSign.ZrMinGasPriceSet(price);
     }
 
     /// @notice Sets the responder gas of a request kind.
@@ -155,6 +188,41 @@ library ZrSignAdminLogic {
         _setRequestTtl($, blocks);
     }
 
+    /// @notice Pays `amount` of the protocol fee balance to `to` (ZrSign checks FEE_ROLE and holds the re-entrancy
+    /// guard around this body).
+    /// @dev Reverts with {IZrSign.ZrSignZeroAddress}, {IZrSign.ZrSignInsufficientProtocolFees} or
+    /// {IZrSign.ZrSignTransferFailed}. The balance is lowered before the transfer.
+    function withdrawFees(address to, uint256 amount) external {
+        if (to == address(0)) revert IZrSign.ZrSignZeroAddress();
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        uint256 available = $.protocolFees;
+        if (amount > available) revert IZrSign.ZrSignInsufficientProtocolFees(amount, available);
+        $.protocolFees = available - amount;
+        emit IZrSign.ZrFeesWithdrawn(to, amount);
+        _send(to, amount);
+    }
+
+    /// @notice Pays the ether beyond everything accounted for (force-sent ether) to `to` (ZrSign checks FEE_ROLE and
+    /// holds the re-entrancy guard around this body).
+    /// @dev Reverts with {IZrSign.ZrSignZeroAddress}, {IZrSign.ZrSignNoSurplus} or {IZrSign.ZrSignTransferFailed}. It
+    /// writes no storage: the surplus is derived from the balance, so accounted ether can never count as surplus.
+    function sweepSurplus(address to) external {
+        if (to == address(0)) revert IZrSign.ZrSignZeroAddress();
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        // balance ≥ everything accounted for (spec §6): this only underflows if that invariant is broken.
+        uint256 surplus =
+            address(this).balance - (uint256($.totals.totalEscrow) + $.totals.totalClaimable + $.protocolFees);
+        if (surplus == 0) revert IZrSign.ZrSignNoSurplus();
+        emit IZrSign.ZrSurplusSwept(to, surplus);
+        _send(to, surplus);
+    }
+
+    /// @dev Sends ether, reverting with {IZrSign.ZrSignTransferFailed} if the receiver refuses it.
+    function _send(address to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert IZrSign.ZrSignTransferFailed(to, amount);
+    }
+
     /// @dev Clears an allowed pairing from both sides.
     function _disallow(ZrSignStorage storage $, bytes32 walletTypeId, bytes32 chainId) private {
         $.chainsOf[walletTypeId].remove(chainId);
@@ -163,17 +231,29 @@ library ZrSignAdminLogic {
         emit IZrSign.ZrChainDisallowed(walletTypeId, chainId);
     }
 
-    /// @dev Bounds-checks and stores the responder gas of `kind`.
+    /// @dev Reverts with {IZrSign.ZrSignFeeOutOfBounds} above {ZrSignStorageLib.MAX_MPC_FEE}.
+    function _checkFee(uint256 fee) private pure {
+        if (fee > ZrSignStorageLib.MAX_MPC_FEE) revert IZrSign.ZrSignFeeOutOfBounds(fee, ZrSignStorageLib.MAX_MPC_FEE);
+    }
+
+    /// @dev Bounds-checks and stores the responder gas of `kind`: the key figure, or the one figure of every sign kind
+    /// (one {IZrSign.ZrResponseGasSet} per sign kind).
     function _setResponseGas(ZrSignStorage storage $, IZrSign.RequestKind kind, uint32 gas) private {
         if (gas > ZrSignStorageLib.MAX_RESPONSE_GAS) {
             revert IZrSign.ZrSignResponseGasOutOfBounds(gas, ZrSignStorageLib.MAX_RESPONSE_GAS);
         }
         Config storage cfg = $.config;
-        if (kind == IZrSign.RequestKind.Key) cfg.keyGas = gas;
-        else if (kind == IZrSign.RequestKind.Hash) cfg.hashGas = gas;
-        else if (kind == IZrSign.RequestKind.Data) cfg.dataGas = gas;
-        else cfg.txGas = gas;
-        emit IZrSign.ZrResponseGasSet(kind, gas);
+        if (kind == IZrSign.RequestKind.Key) {
+            // forge-lint: disable-next-line(unsafe-typecast) gas ≤ MAX_RESPONSE_GAS < 2^24
+            cfg.keyGas = uint24(gas);
+            emit IZrSign.ZrResponseGasSet(kind, gas);
+            return;
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) gas ≤ MAX_RESPONSE_GAS < 2^24
+        cfg.signGas = uint24(gas);
+        emit IZrSign.ZrResponseGasSet(IZrSign.RequestKind.Hash, gas);
+        emit IZrSign.ZrResponseGasSet(IZrSign.RequestKind.Data, gas);
+        emit IZrSign.ZrResponseGasSet(IZrSign.RequestKind.Tx, gas);
     }
 
     /// @dev Bounds-checks and stores the gas buffer.
@@ -181,7 +261,8 @@ library ZrSignAdminLogic {
         if (pct > ZrSignStorageLib.MAX_GAS_BUFFER_PCT) {
             revert IZrSign.ZrSignGasBufferOutOfBounds(pct, ZrSignStorageLib.MAX_GAS_BUFFER_PCT);
         }
-        $.config.gasBufferPct = pct;
+        // forge-lint: disable-next-line(unsafe-typecast) pct ≤ MAX_GAS_BUFFER_PCT < 2^8
+        $.config.gasBufferPct = uint8(pct);
         emit IZrSign.ZrGasBufferSet(pct);
     }
 
@@ -192,7 +273,8 @@ library ZrSignAdminLogic {
                 blocks, ZrSignStorageLib.MIN_REQUEST_TTL, ZrSignStorageLib.MAX_REQUEST_TTL
             );
         }
-        $.config.requestTtl = blocks;
+        // forge-lint: disable-next-line(unsafe-typecast) blocks ≤ MAX_REQUEST_TTL < 2^24
+        $.config.requestTtl = uint24(blocks);
         emit IZrSign.ZrRequestTtlSet(blocks);
     }
 }

@@ -2,25 +2,29 @@
 pragma solidity ^0.8.28;
 
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IZrSign} from "../interfaces/IZrSign.sol";
 
-/// @dev The hot slot, read and written once per request: fee settings and the next request id.
+/// @dev The hot slot, read and written once per request: fee settings, the next request id and the current root key
+/// version. Narrow types hold their bounds: gas ≤ {ZrSignStorageLib.MAX_RESPONSE_GAS} < 2^24, buffer ≤ 100,
+/// TTL ≤ {ZrSignStorageLib.MAX_REQUEST_TTL} < 2^24, min gas price ≤ {ZrSignStorageLib.MAX_MIN_GAS_PRICE} < 2^64.
+/// The sign kinds share `signGas` (see {IZrSign.FeeConfig}).
 struct Config {
-    uint32 keyGas;
-    uint32 hashGas;
-    uint32 dataGas;
-    uint32 txGas;
-    uint16 gasBufferPct;
-    uint32 requestTtl;
+    uint24 keyGas;
+    uint24 signGas;
+    uint8 gasBufferPct;
+    uint24 requestTtl;
     uint64 nextRequestId;
+    uint64 minGasPrice;
+    uint32 currentKeyVersion;
 }
 
 /// @dev Accounting totals written by requests and settlements (uint96 holds 79 billion ether, far above the
-/// ether supply), packed with the current root key version read by key requests.
+/// ether supply), packed with the key request MPC fee read by key requests (≤ {ZrSignStorageLib.MAX_MPC_FEE} < 2^64).
 struct Totals {
     uint96 totalEscrow;
     uint96 totalClaimable;
-    uint32 currentKeyVersion;
+    uint64 keyMpcFee;
 }
 
 /// @dev A chain's registration (`family == None` = not registered).
@@ -30,12 +34,14 @@ struct Chain {
     string caip2;
 }
 
-/// @dev A (wallet type, chain) pairing, carrying the chain's family and EVM id so a sign request needs one
-/// read for both the allow check and the transaction chain-id check. Cleared when either side is removed.
+/// @dev A (wallet type, chain) pairing, carrying the chain's family and EVM id and the wallet type's MPC fee, so a
+/// sign request (and its answer's re-check) needs this one read for the allow check, the transaction chain-id check
+/// and the service fee. Cleared when either side is removed; `mpcFee` follows every change of the wallet type's fee.
 struct Pairing {
     bool allowed;
     IZrSign.ChainFamily family;
     uint64 evmChainId;
+    uint96 mpcFee;
 }
 
 /// @dev A verified key: slot A = address | version | y parity, slot B = x.
@@ -96,6 +102,8 @@ library ZrSignStorageLib {
     uint256 internal constant MIN_REQUEST_TTL = 10;
     /// @dev Upper bound of the request TTL, in blocks.
     uint256 internal constant MAX_REQUEST_TTL = 1_000_000;
+    /// @dev Upper bound of the minimum gas price, in wei (10,000 gwei).
+    uint256 internal constant MAX_MIN_GAS_PRICE = 10_000 gwei;
 
     /// @notice The namespace's storage pointer.
     function layout() internal pure returns (ZrSignStorage storage $) {
@@ -114,22 +122,115 @@ library ZrSignStorageLib {
         if (!wt.supported) revert IZrSign.ZrSignUnknownWalletType(walletTypeId);
     }
 
-    /// @notice The responder gas configured for a request kind.
+    /// @notice The responder gas configured for a request kind (the sign kinds share one figure).
     function responseGas(Config memory cfg, IZrSign.RequestKind kind) internal pure returns (uint256) {
-        if (kind == IZrSign.RequestKind.Key) return cfg.keyGas;
-        if (kind == IZrSign.RequestKind.Hash) return cfg.hashGas;
-        if (kind == IZrSign.RequestKind.Data) return cfg.dataGas;
-        return cfg.txGas;
+        return kind == IZrSign.RequestKind.Key ? cfg.keyGas : cfg.signGas;
     }
 
-    /// @notice responseGas × basefee × (100 + bufferPct) / 100.
-    function gasCost(uint256 gas, uint256 bufferPct) internal view returns (uint256) {
-        return gas * block.basefee * (100 + bufferPct) / 100;
+    /// @notice gas × max(basefee, minGasPrice) × (100 + gasBufferPct) / 100: the responder's part of a quote.
+    function gasCost(uint256 gas, Config memory cfg) internal view returns (uint256) {
+        uint256 price = block.basefee > cfg.minGasPrice ? block.basefee : cfg.minGasPrice;
+        return gas * price * (100 + uint256(cfg.gasBufferPct)) / 100;
+    }
+
+    /// @notice Whether a registered (or once registered, then removed) wallet type is a Bitcoin one — coin type 0
+    /// (mainnet) or 1 (testnet), whatever the purpose — and if so whether it is testnet. The stored (purpose,
+    /// coinType) must hash to the id, so an id never registered (all zero) is not mistaken for coin type 0.
+    function bitcoinNetwork(ZrSignStorage storage $, bytes32 walletTypeId)
+        internal
+        view
+        returns (bool isBitcoin, bool testnet)
+    {
+        IZrSign.WalletTypeInfo storage info = $.walletTypes[walletTypeId];
+        (uint256 purpose, uint256 coinType) = (info.purpose, info.coinType);
+        isBitcoin = coinType <= 1 && keccak256(abi.encode(purpose, coinType)) == walletTypeId;
+        testnet = coinType == 1;
     }
 
     /// @notice The storage key of the key at (owner, walletTypeId, index).
     function keyId(address owner, bytes32 walletTypeId, uint256 index) internal pure returns (bytes32) {
         return keccak256(abi.encode(owner, walletTypeId, index));
+    }
+
+    /// @dev Size of an ABI-encoded {IZrSign.Request} (13 static words).
+    uint256 internal constant REQUEST_SIZE = 13 * 32;
+
+    /// @notice The ABI-encoded error a settling call would revert with because of the request's state (empty if the
+    /// request is open, matches its commitment and is before its deadline; when `reclaiming`, once its deadline has
+    /// passed or at once if it is {isStopped}). Shared by ZrSign's responses and {ZrSignSettleLogic}.
+    function openRequestError(
+        ZrSignStorage storage $,
+        uint256 requestId,
+        IZrSign.Request calldata request,
+        bool reclaiming
+    ) internal view returns (bytes memory) {
+        bytes32 stored = $.commitments[requestId];
+        IZrSign.RequestStatus state = status(stored);
+        if (state == IZrSign.RequestStatus.None) return err(IZrSign.ZrSignUnknownRequest.selector, requestId);
+        if (state != IZrSign.RequestStatus.Open) {
+            return err(IZrSign.ZrSignRequestNotOpen.selector, requestId, uint8(state));
+        }
+        if (stored != hashCalldata(request)) return err(IZrSign.ZrSignRequestMismatch.selector, requestId);
+        if (reclaiming) {
+            if (block.number <= request.deadline && !isStopped($, request)) {
+                return err(IZrSign.ZrSignRequestNotExpired.selector, requestId, request.deadline);
+            }
+        } else if (block.number > request.deadline) {
+            return err(IZrSign.ZrSignRequestExpired.selector, requestId, request.deadline);
+        }
+        return "";
+    }
+
+    /// @notice Whether a registry change stopped the request since it was made: a key request's wallet type is no
+    /// longer supported, or a sign request's (wallet type, chain) pairing is no longer allowed (removing either side
+    /// clears it). A stopped request cannot be answered and can be reclaimed at once.
+    function isStopped(ZrSignStorage storage $, IZrSign.Request calldata request) internal view returns (bool) {
+        if (request.kind == IZrSign.RequestKind.Key) return !$.walletTypes[request.walletTypeId].supported;
+        return !$.pairings[request.walletTypeId][request.dstChainId].allowed;
+    }
+
+    /// @notice keccak256(abi.encode(request)) of a calldata record: a static struct's calldata layout is its ABI
+    /// encoding, so the 13 words are copied as is (dirty words cannot match a commitment of clean values).
+    function hashCalldata(IZrSign.Request calldata request) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, request, REQUEST_SIZE)
+            h := keccak256(ptr, REQUEST_SIZE)
+        }
+    }
+
+    /// @notice Removes `amount` from the escrow total.
+    function release(ZrSignStorage storage $, uint256 amount) internal {
+        $.totals.totalEscrow -= SafeCast.toUint96(amount); // amount ≤ totalEscrow: it was escrowed
+    }
+
+    /// @notice Credits `amount` (taken from escrow) to `account`'s claimable balance.
+    function credit(ZrSignStorage storage $, address account, uint256 amount) internal {
+        if (amount == 0) return;
+        $.totals.totalClaimable += SafeCast.toUint96(amount); // bounded by the released escrow
+        $.claimable[account] += amount;
+    }
+
+    /// @notice `abi.encodeWithSelector(selector, a)`: one shared encoder for the one-word errors of the settling
+    /// paths instead of one per call site (EIP-170).
+    function err(bytes4 selector, uint256 a) internal pure returns (bytes memory e) {
+        e = err(selector, a, 0);
+        assembly ("memory-safe") {
+            mstore(e, 0x24)
+        }
+    }
+
+    /// @notice `abi.encodeWithSelector(selector, a, b)` for errors of two static words (enums, addresses and bytes32
+    /// passed as their ABI words).
+    function err(bytes4 selector, uint256 a, uint256 b) internal pure returns (bytes memory e) {
+        assembly ("memory-safe") {
+            e := mload(0x40)
+            mstore(e, 0x44)
+            mstore(add(e, 0x20), selector)
+            mstore(add(e, 0x24), a)
+            mstore(add(e, 0x44), b)
+            mstore(0x40, add(e, 0x80))
+        }
     }
 
     /// @notice The status of a commitment word: 0 = None, 2/3/4 = terminal markers, anything else an open request's

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IZrSign} from "../interfaces/IZrSign.sol";
+import {BitcoinAddress} from "./BitcoinAddress.sol";
 import {KeyDerivation} from "./KeyDerivation.sol";
 import {Config, Chain, RootKey, StoredKey, ZrSignStorage, ZrSignStorageLib} from "./ZrSignStorage.sol";
 
@@ -15,59 +16,99 @@ import {Config, Chain, RootKey, StoredKey, ZrSignStorage, ZrSignStorageLib} from
 library ZrSignViewLogic {
     using ZrSignStorageLib for ZrSignStorage;
 
-    /// @notice The fee a key request must pay now: mpcFee × options + keyGas × basefee × (100 + buffer) / 100.
+    /// @notice The fee a key request must pay now: keyMpcFee × options + keyGas × gasPrice × (100 + buffer) / 100, the
+    /// same for every registered wallet type.
     /// @dev Reverts with {IZrSign.ZrSignInvalidOptions} or {IZrSign.ZrSignUnknownWalletType}.
-    function keyFee(bytes32 walletTypeId, uint8 options) public view returns (uint256) {
-        if (options != 1 && options != 2) revert IZrSign.ZrSignInvalidOptions(options);
-        ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        IZrSign.WalletTypeInfo memory wt = $.supportedWalletType(walletTypeId);
-        Config memory cfg = $.config;
-        return uint256(wt.mpcFee) * options + ZrSignStorageLib.gasCost(cfg.keyGas, cfg.gasBufferPct);
+    function keyFee(bytes32 walletTypeId, uint8 options) external view returns (uint256 total) {
+        ZrSignStorageLib.layout().supportedWalletType(walletTypeId);
+        (,, total) = estimateFee(options, 0);
     }
 
-    /// @notice The fee a sign request of `kind` must pay now: mpcFee + responseGas[kind] × basefee ×
-    /// (100 + buffer) / 100.
+    /// @notice The fee a sign request of `kind` must pay now: mpcFee + signGas × gasPrice × (100 + buffer) / 100 (the
+    /// sign kinds share their response gas, so `kind` does not change it).
     /// @dev Reverts with {IZrSign.ZrSignUnknownWalletType}. `kind` is the {IZrSign.RequestKind} as its ABI type
     /// (uint8), so the selector is {IZrSign.signFee}'s; ZrSign's ABI decoder has already checked its range.
-    function signFee(bytes32 walletTypeId, uint8 kind) external view returns (uint256) {
-        ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        IZrSign.WalletTypeInfo memory wt = $.supportedWalletType(walletTypeId);
-        Config memory cfg = $.config;
-        uint256 gas = ZrSignStorageLib.responseGas(cfg, IZrSign.RequestKind(kind));
-        return uint256(wt.mpcFee) + ZrSignStorageLib.gasCost(gas, cfg.gasBufferPct);
+    function signFee(bytes32 walletTypeId, uint8) external view returns (uint256 total) {
+        (,, total) = estimateFee(walletTypeId, address(0), 0, 0);
     }
 
-    /// @notice v1 sign fee quote: the MPC fee plus the gas part of the most expensive sign kind. The owner, index
-    /// and value are accepted for v1 compatibility and ignored.
+    /// @notice v1 sign fee quote: the wallet type's MPC fee plus the sign kinds' shared gas part, exactly what any
+    /// sign request charges now. The owner, index and value are accepted for v1 compatibility and ignored.
     /// @dev Reverts with {IZrSign.ZrSignUnknownWalletType}.
     function estimateFee(bytes32 walletTypeId, address, uint256, uint256)
-        external
+        public
         view
         returns (uint256 mpc, uint256 netResp, uint256 total)
     {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
         mpc = $.supportedWalletType(walletTypeId).mpcFee;
         Config memory cfg = $.config;
-        uint256 gas = cfg.hashGas;
-        if (cfg.dataGas > gas) gas = cfg.dataGas;
-        if (cfg.txGas > gas) gas = cfg.txGas;
-        netResp = ZrSignStorageLib.gasCost(gas, cfg.gasBufferPct);
+        netResp = ZrSignStorageLib.gasCost(cfg.signGas, cfg);
         total = mpc + netResp;
     }
 
-    /// @notice v1 key fee quote for the EVM wallet type (44, 60); the value is ignored.
-    /// @dev Reverts like {keyFee}.
-    function estimateFee(uint8 options, uint256) external view returns (uint256 mpc, uint256 netResp, uint256 total) {
-        total = keyFee(ZrSignStorageLib.EVM_WALLET_TYPE, options);
-        mpc = uint256(ZrSignStorageLib.layout().walletTypes[ZrSignStorageLib.EVM_WALLET_TYPE].mpcFee) * options;
-        netResp = total - mpc;
+    /// @notice v1 key fee quote, the same for every wallet type: keyMpcFee × options plus the key response's gas
+    /// part; the value is ignored.
+    /// @dev Reverts with {IZrSign.ZrSignInvalidOptions} for options 0.
+    function estimateFee(uint8 options, uint256) public view returns (uint256 mpc, uint256 netResp, uint256 total) {
+        if (options == 0) revert IZrSign.ZrSignInvalidOptions(options);
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        mpc = uint256($.totals.keyMpcFee) * options;
+        Config memory cfg = $.config;
+        netResp = ZrSignStorageLib.gasCost(cfg.keyGas, cfg);
+        total = mpc + netResp;
+    }
+
+    /// @notice The ABI-encoded error of a request the registry does not allow (ZrSign's cold error path): an unknown
+    /// wallet type; or, unless `keyRequest`, an unknown chain, else the chain not allowed for the wallet type.
+    function pairingError(bytes32 walletTypeId, bytes32 chainId, bool keyRequest) external view returns (bytes memory) {
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        if (keyRequest || !$.walletTypes[walletTypeId].supported) {
+            return abi.encodeWithSelector(IZrSign.ZrSignUnknownWalletType.selector, walletTypeId);
+        }
+        if ($.chains[chainId].family == IZrSign.ChainFamily.None) {
+            return abi.encodeWithSelector(IZrSign.ZrSignUnknownChain.selector, chainId);
+        }
+        return abi.encodeWithSelector(IZrSign.ZrSignChainNotAllowed.selector, walletTypeId, chainId);
+    }
+
+    /// @notice v1: the largest response gas of any kind.
+    function getRespGas() external view returns (uint256) {
+        Config memory cfg = ZrSignStorageLib.layout().config;
+        return cfg.keyGas > cfg.signGas ? cfg.keyGas : cfg.signGas;
+    }
+
+    /// @notice v1: the key's registry entry — status 0 (never requested), 1 (requested, not answered) or 2
+    /// (answered); options and value are not stored (0).
+    function getWalletRegistry(bytes32 walletTypeId, uint256 walletIndex, address owner)
+        external
+        view
+        returns (IZrSign.WalletRegistry memory entry)
+    {
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        if ($.keys[ZrSignStorageLib.keyId(owner, walletTypeId, walletIndex)].evmAddress != address(0)) {
+            entry.status = 2;
+        } else if (walletIndex < $.keyCount[owner][walletTypeId]) {
+            entry.status = 1;
+        }
+    }
+
+    /// @notice v1: the request's registry entry — its {IZrSign.RequestStatus} as a number; value not stored (0).
+    function getRequestState(uint256 traceId) external view returns (IZrSign.ReqRegistry memory entry) {
+        entry.status = uint8(ZrSignStorageLib.status(ZrSignStorageLib.layout().commitments[traceId]));
+    }
+
+    /// @notice v1: a supported wallet type's (purpose, coinType); (0, 0) otherwise.
+    function getWalletTypeInfo(bytes32 walletTypeId) external view returns (uint256 purpose, uint256 coinType) {
+        IZrSign.WalletTypeInfo storage info = ZrSignStorageLib.layout().walletTypes[walletTypeId];
+        if (info.supported) (purpose, coinType) = (info.purpose, info.coinType);
     }
 
     /// @notice The EVM address of the child key at (owner, walletTypeId, index) of the current root.
     /// @dev Reverts with {IZrSign.ZrSignRootKeyNotSet}. `address(this)` is the proxy (DELEGATECALL context).
     function derivedAddress(address owner, bytes32 walletTypeId, uint256 index) external view returns (address) {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        uint32 keyVersion = $.totals.currentKeyVersion;
+        uint32 keyVersion = $.config.currentKeyVersion;
         if (keyVersion == 0) revert IZrSign.ZrSignRootKeyNotSet();
         RootKey storage root = $.rootKeys[keyVersion];
         return KeyDerivation.childAddress(
@@ -126,12 +167,15 @@ library ZrSignViewLogic {
         return $.walletTypes[walletTypeId].supported && $.pairings[walletTypeId][chainId].allowed;
     }
 
-    /// @notice The fee settings, response gas indexed by {IZrSign.RequestKind}.
+    /// @notice The fee settings, response gas indexed by {IZrSign.RequestKind} (the sign kinds share one figure).
     function feeConfig() external view returns (IZrSign.FeeConfig memory config) {
-        Config memory cfg = ZrSignStorageLib.layout().config;
-        config.responseGas = [cfg.keyGas, cfg.hashGas, cfg.dataGas, cfg.txGas];
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        Config memory cfg = $.config;
+        config.responseGas = [uint32(cfg.keyGas), cfg.signGas, cfg.signGas, cfg.signGas];
         config.gasBufferPct = cfg.gasBufferPct;
         config.requestTtl = cfg.requestTtl;
+        config.minGasPrice = cfg.minGasPrice;
+        config.keyMpcFee = $.totals.keyMpcFee;
     }
 
     /// @notice A chain's registration (empty if unknown).
@@ -140,22 +184,53 @@ library ZrSignViewLogic {
         return IZrSign.ChainInfo(c.caip2, c.family, c.evmChainId);
     }
 
-    /// @notice v1: the keys of an owner as EIP-55 address strings, one entry per requested index (position i is
-    /// wallet index i, as in v1); an index not answered (pending, rejected or reclaimed) is an empty string.
+    /// @notice v1: the keys of an owner as address strings, position i = wallet index i, up to the highest answered
+    /// index; an unanswered index below it is "". Bitcoin wallet types list P2WPKH addresses, others EIP-55 ones.
     function getZrKeys(bytes32 walletTypeId, address owner) external view returns (string[] memory addresses) {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        uint256 count = $.keyCount[owner][walletTypeId];
-        addresses = new string[](count);
-        for (uint256 i; i < count; ++i) {
-            address evmAddress = $.keys[ZrSignStorageLib.keyId(owner, walletTypeId, i)].evmAddress;
-            if (evmAddress != address(0)) addresses[i] = Strings.toChecksumHexString(evmAddress);
+        uint256 length = _answeredLength($, owner, walletTypeId);
+        addresses = new string[](length);
+        for (uint256 i; i < length; ++i) {
+            addresses[i] = _addressString($, owner, walletTypeId, i);
         }
     }
 
-    /// @notice v1: the key at `index` as an EIP-55 address string; empty if not answered.
+    /// @notice v1: the key at `index` in {getZrKeys}'s format.
+    /// @dev Reverts with {IZrSign.ZrSignKeyNotFound} for an index past the highest answered one.
     function getZrKey(bytes32 walletTypeId, address owner, uint256 index) external view returns (string memory) {
-        address evmAddress =
-            ZrSignStorageLib.layout().keys[ZrSignStorageLib.keyId(owner, walletTypeId, index)].evmAddress;
-        return evmAddress == address(0) ? "" : Strings.toChecksumHexString(evmAddress);
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        if (index >= _answeredLength($, owner, walletTypeId)) {
+            revert IZrSign.ZrSignKeyNotFound(owner, walletTypeId, index);
+        }
+        return _addressString($, owner, walletTypeId, index);
+    }
+
+    /// @dev 1 + the highest answered index of (owner, walletTypeId), 0 if none is answered.
+    function _answeredLength(ZrSignStorage storage $, address owner, bytes32 walletTypeId)
+        private
+        view
+        returns (uint256 length)
+    {
+        length = $.keyCount[owner][walletTypeId];
+        while (
+            length != 0 && $.keys[ZrSignStorageLib.keyId(owner, walletTypeId, length - 1)].evmAddress == address(0)
+        ) {
+            --length;
+        }
+    }
+
+    /// @dev The key's address string ("" if not answered): P2WPKH bech32 from its compressed public key for a Bitcoin
+    /// wallet type ({ZrSignStorageLib.bitcoinNetwork}), its EIP-55 EVM address otherwise.
+    function _addressString(ZrSignStorage storage $, address owner, bytes32 walletTypeId, uint256 index)
+        private
+        view
+        returns (string memory)
+    {
+        StoredKey storage key = $.keys[ZrSignStorageLib.keyId(owner, walletTypeId, index)];
+        address evmAddress = key.evmAddress;
+        if (evmAddress == address(0)) return "";
+        (bool isBitcoin, bool testnet) = $.bitcoinNetwork(walletTypeId);
+        if (isBitcoin) return BitcoinAddress.p2wpkh(abi.encodePacked(bytes1(0x02 + key.yParity), key.x), testnet);
+        return Strings.toChecksumHexString(evmAddress);
     }
 }

@@ -20,9 +20,23 @@ impl AnvilChain {
         Self::spawn_with(toolchain, evm_chain_id, &[]).await
     }
 
-    /// Spawns anvil with extra command-line arguments (e.g. `--port 8545`, `--block-time 1`).
+    /// Spawns anvil with extra command-line arguments (e.g. `--block-time 1`).
     pub async fn spawn_with(toolchain: &Toolchain, evm_chain_id: u64, extra: &[&str]) -> ChainResult<Self> {
-        let instance = Anvil::at(&toolchain.anvil.path)
+        Self::spawn_on(toolchain, evm_chain_id, None, extra).await
+    }
+
+    /// Spawns anvil on `port` (`None`: a free one) with extra command-line arguments.
+    pub async fn spawn_on(
+        toolchain: &Toolchain,
+        evm_chain_id: u64,
+        port: Option<u16>,
+        extra: &[&str],
+    ) -> ChainResult<Self> {
+        let mut anvil = Anvil::at(&toolchain.anvil.path);
+        if let Some(port) = port {
+            anvil = anvil.port(port);
+        }
+        let instance = anvil
             .args(["--hardfork", "prague", "--chain-id", &evm_chain_id.to_string()])
             .args(extra.iter().copied())
             .try_spawn()

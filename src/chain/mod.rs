@@ -323,7 +323,7 @@ pub trait DevChain: ChainRead {
     /// Replaces the latest `depth` blocks with as many empty ones (their transactions are dropped).
     fn reorg(&self, depth: u64) -> impl Future<Output = ChainResult<()>> + Send;
 
-    /// Removes the latest `depth` blocks; their transactions go back to the pool.
+    /// Removes the latest `depth` blocks (their transactions are dropped, as on anvil).
     fn rollback(&self, depth: u64) -> impl Future<Output = ChainResult<()>> + Send;
 
     /// Takes a snapshot of the state; returns its id.
@@ -331,4 +331,12 @@ pub trait DevChain: ChainRead {
 
     /// Returns to a snapshot (and discards it).
     fn revert_to(&self, snapshot: U256) -> impl Future<Output = ChainResult<()>> + Send;
+
+    /// Replaces an account's code (tests: make a contract emit what it never would).
+    fn set_code(&self, account: Address, code: Bytes) -> impl Future<Output = ChainResult<()>> + Send;
+
+    /// Turns mining on every transaction on or off (off: transactions wait in the pool until [`mine`]).
+    ///
+    /// [`mine`]: DevChain::mine
+    fn set_automine(&self, on: bool) -> impl Future<Output = ChainResult<()>> + Send;
 }

@@ -374,6 +374,21 @@ impl DevChain for RevmChain {
         Ok(())
     }
 
+    async fn set_code(&self, account: Address, code: Bytes) -> ChainResult<()> {
+        let mut inner = self.lock();
+        let mut info = inner.db.basic(account).map_err(|e| ChainError::Evm(e.to_string()))?.unwrap_or_default();
+        let bytecode = revm::bytecode::Bytecode::new_raw(code);
+        info.code_hash = bytecode.hash_slow();
+        info.code = Some(bytecode);
+        inner.db.insert_account_info(account, info);
+        Ok(())
+    }
+
+    async fn set_automine(&self, on: bool) -> ChainResult<()> {
+        // Every transaction executes as it is submitted.
+        if on { Ok(()) } else { Err(ChainError::Unsupported("automine off")) }
+    }
+
     async fn reorg(&self, _depth: u64) -> ChainResult<()> {
         Err(ChainError::Unsupported("reorg"))
     }

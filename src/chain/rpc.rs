@@ -359,6 +359,14 @@ impl DevChain for RpcChain {
         self.raw::<_, U256>("evm_snapshot", ()).await
     }
 
+    async fn set_code(&self, account: Address, code: Bytes) -> ChainResult<()> {
+        self.raw::<_, serde_json::Value>("anvil_setCode", (account, code)).await.map(drop)
+    }
+
+    async fn set_automine(&self, on: bool) -> ChainResult<()> {
+        self.raw::<_, serde_json::Value>("evm_setAutomine", (on,)).await.map(drop)
+    }
+
     async fn revert_to(&self, snapshot: U256) -> ChainResult<()> {
         let reverted: bool = self.raw("evm_revert", (snapshot,)).await?;
         if reverted {

@@ -2,7 +2,9 @@
 //!
 //! Artifacts go to `<target>/zrsign-contracts/` (not forge's `out/`, so a parallel `forge test`
 //! never races with this build); the compiler cache there makes an unchanged build a cache hit.
-//! A file lock serialises builds across processes.
+//! A file lock serialises builds across processes. The test helpers ([`TEST_HELPERS`]) are built
+//! only when a test asks for one ([`test_helper`]), into `<target>/zrsign-test-helpers/`, so the
+//! deployable build is neither slowed nor invalidated by them.
 //!
 //! The same contracts are committed in the crate ([`embedded`]): an installed binary deploys those, the test
 //! suites compile afresh, and `tests/embedded.rs` checks that the two agree.
@@ -15,7 +17,7 @@ pub use embedded::{EmbeddedContracts, embedded};
 use crate::toolchain::{self, Toolchain, ToolchainError};
 use alloy::primitives::{Address, Bytes};
 use foundry_compilers::{
-    ProjectPathsConfig,
+    ProjectCompileOutput, ProjectPathsConfig,
     artifacts::{BytecodeHash, CompactBytecode, EvmVersion, Optimizer, Settings, SettingsMetadata},
     compilers::solc::{Solc, SolcCompiler, SolcSettings},
 };
@@ -28,6 +30,9 @@ use std::{
 
 /// The sources the Rust side deploys; their imports are compiled with them.
 pub const SOURCES: [&str; 2] = ["contracts/ZrSign.sol", "contracts/ZrSignProxy.sol"];
+
+/// Test-only contracts that expose internal libraries to the Rust tests (forge compiles them too).
+pub const TEST_HELPERS: [&str; 1] = ["contracts/test/helpers/BitcoinAddressHarness.sol"];
 
 /// Why the contracts could not be built.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -110,7 +115,7 @@ pub fn artifacts() -> Result<&'static Artifacts, BuildError> {
 /// per process.
 pub fn compiled() -> Result<&'static EmbeddedContracts, BuildError> {
     static COMPILED: OnceLock<Result<EmbeddedContracts, BuildError>> = OnceLock::new();
-    COMPILED.get_or_init(|| compile(toolchain::toolchain()?)).as_ref().map_err(Clone::clone)
+    COMPILED.get_or_init(|| export(toolchain::toolchain()?)).as_ref().map_err(Clone::clone)
 }
 
 /// Where the Rust build writes its artifacts and cache.
@@ -120,16 +125,51 @@ pub fn build_dir(root: &Path) -> PathBuf {
     target.join("zrsign-contracts")
 }
 
+/// Creation code of the test helper contract `name` (declared in one of [`TEST_HELPERS`]), built once
+/// per process.
+pub fn test_helper(name: &str) -> Result<Bytes, BuildError> {
+    static HELPERS: OnceLock<Result<BTreeMap<String, Bytes>, BuildError>> = OnceLock::new();
+    HELPERS
+        .get_or_init(|| {
+            let output = compile(toolchain::toolchain()?, "zrsign-test-helpers", &TEST_HELPERS)?;
+            Ok(output
+                .artifacts()
+                .filter_map(|(name, artifact)| Some((name, artifact.bytecode.clone()?.into_bytes()?)))
+                .filter(|(_, code)| !code.is_empty())
+                .collect())
+        })
+        .as_ref()
+        .map_err(Clone::clone)?
+        .get(name)
+        .cloned()
+        .ok_or_else(|| BuildError::MissingArtifact(name.to_owned()))
+}
+
 /// Compiles [`SOURCES`] with the toolchain's solc.
 pub fn build(toolchain: &Toolchain) -> Result<Artifacts, BuildError> {
-    compile(toolchain)?.artifacts()
+    export(toolchain)?.artifacts()
 }
 
 /// Compiles [`SOURCES`] with the toolchain's solc, keeping what the embedded form holds.
-pub fn compile(toolchain: &Toolchain) -> Result<EmbeddedContracts, BuildError> {
+pub fn export(toolchain: &Toolchain) -> Result<EmbeddedContracts, BuildError> {
+    let output = compile(toolchain, "zrsign-contracts", &SOURCES)?;
+    EmbeddedContracts::from_compile(|name| {
+        let artifact = output.find_first(name)?;
+        let bytecode =
+            artifact.bytecode.clone().filter(|b| b.object.is_unlinked() || b.object.is_non_empty_bytecode())?;
+        Some((artifact.abi.clone()?, bytecode))
+    })
+}
+
+/// Compiles `sources` (paths relative to the root) into `<target>/<dir_name>/`, under that directory's lock.
+fn compile(
+    toolchain: &Toolchain,
+    dir_name: &str,
+    sources: &[&str],
+) -> Result<ProjectCompileOutput<SolcCompiler>, BuildError> {
     let root = &toolchain.root;
     let foundry = config::FoundryConfig::read(root)?;
-    let dir = build_dir(root);
+    let dir = build_dir(root).with_file_name(dir_name);
     std::fs::create_dir_all(&dir).map_err(|e| BuildError::project(format!("create {}", dir.display()), e))?;
     let lock_path = dir.join(".lock");
     let lock =
@@ -163,18 +203,13 @@ pub fn compile(toolchain: &Toolchain) -> Result<EmbeddedContracts, BuildError> {
         .build(SolcCompiler::Specific(solc))
         .map_err(|e| BuildError::project("project setup", e))?;
 
-    let sources: Vec<PathBuf> = SOURCES.iter().map(|s| root.join(s)).collect();
-    let output = project.compile_files(sources).map_err(|e| BuildError::project("compile", e))?;
+    let files: Vec<PathBuf> = sources.iter().map(|s| root.join(s)).collect();
+    let output = project.compile_files(files).map_err(|e| BuildError::project("compile", e))?;
     if output.has_compiler_errors() {
         return Err(BuildError::Compiler(
             output.output().errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
         ));
     }
-    tracing::debug!(unchanged = output.is_unchanged(), "contracts compiled");
-    EmbeddedContracts::from_compile(|name| {
-        let artifact = output.find_first(name)?;
-        let bytecode =
-            artifact.bytecode.clone().filter(|b| b.object.is_unlinked() || b.object.is_non_empty_bytecode())?;
-        Some((artifact.abi.clone()?, bytecode))
-    })
+    tracing::debug!(unchanged = output.is_unchanged(), ?sources, "contracts compiled");
+    Ok(output)
 }

@@ -6,6 +6,7 @@
 pub mod demo;
 
 use crate::{
+    api::{ApiState, Health},
     chain::{AnvilChain, ChainError, RpcChain},
     contracts::Artifacts,
     deploy::{self, DeployError, DeployPlan, Deployment, Roles, WalletTypePlan},
@@ -21,7 +22,7 @@ use alloy::{
     primitives::{Address, B256},
     signers::local::PrivateKeySigner,
 };
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -54,6 +55,12 @@ pub enum DevnetError {
     /// The root secret is unusable.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The status API could not start.
+    #[error(transparent)]
+    Api(#[from] crate::api::ApiError),
+    /// The metrics recorder could not be installed.
+    #[error(transparent)]
+    Metrics(#[from] crate::api::metrics::MetricsError),
     /// Preparing the store file failed.
     #[error("{context}: {source}")]
     Io {
@@ -85,6 +92,8 @@ pub struct DevnetOptions {
     pub store_path: Option<PathBuf>,
     /// Extra anvil arguments for both chains (e.g. `["--block-time", "1"]`).
     pub anvil_args: Vec<String>,
+    /// Where to serve the status API and the request explorer (`None`: no server).
+    pub http: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for DevnetOptions {
@@ -95,6 +104,7 @@ impl std::fmt::Debug for DevnetOptions {
             .field("poll_interval", &self.poll_interval)
             .field("store_path", &self.store_path)
             .field("anvil_args", &self.anvil_args)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -107,6 +117,7 @@ impl Default for DevnetOptions {
             poll_interval: Duration::from_millis(100),
             store_path: None,
             anvil_args: Vec::new(),
+            http: None,
         }
     }
 }
@@ -154,6 +165,8 @@ pub struct DevnetInfo {
     pub accounts: Vec<AccountInfo>,
     /// The store the services share.
     pub store: PathBuf,
+    /// The status API and request explorer, if served.
+    pub http: Option<String>,
 }
 
 /// A running devnet. Dropping it stops the services and both anvils.
@@ -180,6 +193,10 @@ pub struct Devnet {
     pub store: Store,
     /// The source block services started following at.
     pub start_block: u64,
+    /// Where the status API and the request explorer are served.
+    pub http: Option<SocketAddr>,
+    /// The services' health board.
+    pub health: Health,
     shutdown: CancellationToken,
     services: Vec<JoinHandle<()>>,
 }
@@ -235,13 +252,17 @@ impl Devnet {
             None => Store::in_memory().await?,
         };
         progress("starting the MPC responder and the relayer");
+        // The recorder goes in before the services, so nothing they emit is lost.
+        let metrics = options.http.map(|_| crate::api::metrics::handle()).transpose()?;
+        let health = Health::default();
         let shutdown = CancellationToken::new();
         let mut services = Vec::new();
         let signer = Arc::new(MockSigner::single(root.clone()));
         let responder_config = ResponderConfig::default();
         let mut responder =
             Responder::new(source.clone(), signer, store.clone(), deployment.proxy, mpc, start_block, responder_config)
-                .await?;
+                .await?
+                .with_health(health.register("responder"));
         let (interval, stop) = (options.poll_interval, shutdown.clone());
         services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
 
@@ -258,9 +279,25 @@ impl Devnet {
         let relayer_config = RelayerConfig { poll_interval: options.poll_interval, ..Default::default() };
         let mut relayer =
             Relayer::new(source.clone(), destinations, store.clone(), deployment.proxy, start_block, relayer_config)
-                .await?;
+                .await?
+                .with_health(&health);
         let stop = shutdown.clone();
         services.push(tokio::spawn(async move { relayer.run(stop).await }));
+
+        let http = match (options.http, metrics) {
+            (Some(addr), Some(metrics)) => {
+                let state = ApiState {
+                    store: store.clone(),
+                    evm_chain_id: SOURCE_CHAIN_ID,
+                    proxy: deployment.proxy,
+                    health: health.clone(),
+                    metrics,
+                    explorer: true,
+                };
+                Some(crate::api::serve(addr, state, shutdown.clone()).await?)
+            }
+            _ => None,
+        };
 
         Ok(Self {
             source_node,
@@ -274,6 +311,8 @@ impl Devnet {
             chains,
             store,
             start_block,
+            http,
+            health,
             shutdown,
             services,
         })
@@ -311,6 +350,7 @@ impl Devnet {
             start_block: self.start_block,
             accounts,
             store: self.store.path(),
+            http: self.http.map(|a| format!("http://{a}/")),
         }
     }
 

@@ -1,82 +1,114 @@
-//! Bitcoin native SegWit v0 addresses (BIP-84 wallet types): P2WPKH = bech32(hrp, 0, RIPEMD160(SHA256(key)))
-//! of the compressed public key the contract stores (BIP-173).
+//! Native Bitcoin addresses of the keys the network derives: P2WPKH, the witness version 0 program
+//! HASH160(compressed key) = RIPEMD-160(SHA-256(key)), bech32-encoded (BIP-173, not bech32m) with the
+//! human-readable part `bc` (mainnet) or `tb` (testnet), lowercase — what `contracts/libraries/BitcoinAddress.sol`
+//! computes on-chain.
 
+use bech32::{Hrp, hrp, segwit};
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 
-const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-const GENERATOR: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+/// The Bitcoin network an address is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Network {
+    /// Mainnet: `bc1…`.
+    Mainnet,
+    /// Testnet (and signet): `tb1…`.
+    Testnet,
+}
 
-fn polymod(values: &[u8]) -> u32 {
-    let mut checksum = 1u32;
-    for &v in values {
-        let top = checksum >> 25;
-        checksum = ((checksum & 0x01ff_ffff) << 5) ^ u32::from(v);
-        for (i, g) in GENERATOR.iter().enumerate() {
-            if (top >> i) & 1 == 1 {
-                checksum ^= g;
-            }
+impl Network {
+    /// The network of a BIP-44 coin type: 0 is Bitcoin, 1 is every testnet; any other is not Bitcoin.
+    pub fn from_coin_type(coin_type: u32) -> Option<Self> {
+        match coin_type {
+            0 => Some(Self::Mainnet),
+            1 => Some(Self::Testnet),
+            _ => None,
         }
     }
-    checksum
-}
 
-/// Regroups 8-bit bytes into 5-bit groups (padding the last).
-fn to_five_bits(data: &[u8]) -> Vec<u8> {
-    let (mut acc, mut bits, mut out) = (0u32, 0u32, Vec::with_capacity(data.len() * 8 / 5 + 1));
-    for &byte in data {
-        acc = (acc << 8) | u32::from(byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(((acc >> bits) & 31) as u8);
+    /// The BIP-173 human-readable part.
+    pub fn hrp(self) -> Hrp {
+        match self {
+            Self::Mainnet => hrp::BC,
+            Self::Testnet => hrp::TB,
         }
     }
-    if bits > 0 {
-        out.push(((acc << (5 - bits)) & 31) as u8);
-    }
-    out
 }
 
-/// The bech32 string of `data` (5-bit groups) under `hrp`.
-fn bech32(hrp: &str, data: &[u8]) -> String {
-    let mut values: Vec<u8> = hrp.bytes().map(|b| b >> 5).collect();
-    values.push(0);
-    values.extend(hrp.bytes().map(|b| b & 31));
-    values.extend_from_slice(data);
-    values.extend_from_slice(&[0; 6]);
-    let checksum = polymod(&values) ^ 1;
-    let mut out = String::with_capacity(hrp.len() + 1 + data.len() + 6);
-    out.push_str(hrp);
-    out.push('1');
-    let checksum_groups = (0..6).map(|i| ((checksum >> (5 * (5 - i))) & 31) as u8);
-    for v in data.iter().copied().chain(checksum_groups) {
-        out.push(char::from(CHARSET[usize::from(v)]));
-    }
-    out
+/// Why no address could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// The key's first byte is not 0x02 or 0x03: it is not a compressed secp256k1 public key (the contract
+    /// reverts with `ZrSignInvalidCompressedKey`).
+    #[error("not a compressed public key: prefix {0:#04x}, expected 0x02 or 0x03")]
+    NotCompressed(u8),
+    /// The bech32 encoder refused the program (it cannot for a 20-byte version 0 program).
+    #[error("bech32 encoding: {0}")]
+    Encode(#[from] segwit::EncodeError),
 }
 
-/// The P2WPKH address of a 33-byte compressed public key, with `hrp` `bc` (mainnet) or `tb` (testnet);
-/// `None` if the key is not 33 bytes.
-pub fn p2wpkh(compressed_public_key: &[u8], hrp: &str) -> Option<String> {
-    if compressed_public_key.len() != 33 {
-        return None;
+/// RIPEMD-160(SHA-256(`data`)).
+pub fn hash160(data: &[u8]) -> [u8; 20] {
+    Ripemd160::digest(Sha256::digest(data)).into()
+}
+
+/// The P2WPKH address of a compressed secp256k1 public key (`0x02`/`0x03` ‖ x).
+pub fn p2wpkh_address(compressed: &[u8; 33], network: Network) -> Result<String, AddressError> {
+    match compressed[0] {
+        0x02 | 0x03 => Ok(segwit::encode_v0(network.hrp(), &hash160(compressed))?),
+        prefix => Err(AddressError::NotCompressed(prefix)),
     }
-    let hash = Ripemd160::digest(Sha256::digest(compressed_public_key));
-    let mut data = vec![0u8]; // witness version 0
-    data.extend(to_five_bits(&hash));
-    Some(bech32(hrp, &data))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn key(hex: &str) -> [u8; 33] {
+        let bytes = alloy::hex::decode(hex).expect("hex");
+        bytes.try_into().expect("33 bytes")
+    }
+
     #[test]
-    fn bip173_p2wpkh_vector() {
-        // BIP-173's example key 0279BE66…F81798 (the generator point).
-        let key =
-            alloy::hex::decode("0279BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798").expect("hex");
-        assert_eq!(super::p2wpkh(&key, "bc").as_deref(), Some("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
-        assert_eq!(super::p2wpkh(&key, "tb").as_deref(), Some("tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"));
-        assert_eq!(super::p2wpkh(&key[1..], "bc"), None);
+    fn bip173_examples() {
+        let g = key("0279BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798");
+        assert_eq!(p2wpkh_address(&g, Network::Mainnet).as_deref(), Ok("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
+        assert_eq!(p2wpkh_address(&g, Network::Testnet).as_deref(), Ok("tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"));
+    }
+
+    #[test]
+    fn bip84_vectors() {
+        for (pubkey, address) in [
+            (
+                "0330d54fd0dd420a6e5f8d3624f5f3482cae350f79d5f0753bf5beef9c2d91af3c",
+                "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu",
+            ),
+            (
+                "03e775fd51f0dfb8cd865d9ff1cca2a158cf651fe997fdc9fee9c1d3b5e995ea77",
+                "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g",
+            ),
+            (
+                "03025324888e429ab8e3dbaf1f7802648b9cd01e9b418485c5fa4c1b9b5700e1a6",
+                "bc1q8c6fshw2dlwun7ekn9qwf37cu2rn755upcp6el",
+            ),
+        ] {
+            assert_eq!(p2wpkh_address(&key(pubkey), Network::Mainnet).as_deref(), Ok(address));
+        }
+    }
+
+    #[test]
+    fn uncompressed_prefixes_are_refused() {
+        let mut k = key("0279BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798");
+        for prefix in [0x00, 0x01, 0x04, 0x06, 0xff] {
+            k[0] = prefix;
+            assert_eq!(p2wpkh_address(&k, Network::Mainnet), Err(AddressError::NotCompressed(prefix)));
+        }
+    }
+
+    #[test]
+    fn coin_types() {
+        assert_eq!(Network::from_coin_type(0), Some(Network::Mainnet));
+        assert_eq!(Network::from_coin_type(1), Some(Network::Testnet));
+        assert_eq!(Network::from_coin_type(60), None);
     }
 }

@@ -1,6 +1,7 @@
 //! The protocol, shared by the client, the responder and the relayer: identifiers ([`ids`]), the public key
-//! derivation ([`derivation`]), the digest of each request kind ([`digest`]), the contract's events
-//! ([`events`]) and the assembly of signed transactions ([`signed_tx`]).
+//! derivation ([`derivation`]) and native Bitcoin addresses of derived keys ([`bitcoin`]), the digest of each
+//! request kind ([`digest`]), the contract's events ([`events`]) and the assembly of signed transactions
+//! ([`signed_tx`]).
 
 pub mod bitcoin;
 pub mod derivation;
@@ -30,6 +31,9 @@ pub enum RejectReason {
     UnsupportedChain = 6,
     /// The signer refused the request (policy).
     Refused = 7,
+    /// The request's wallet type was removed, or its (wallet type, chain) pairing disallowed, after it was made:
+    /// the contract no longer accepts an answer; the rejection refunds the service fee at once.
+    Stopped = 8,
 }
 
 impl RejectReason {
@@ -48,6 +52,7 @@ impl RejectReason {
             5 => Self::UnknownKeyVersion,
             6 => Self::UnsupportedChain,
             7 => Self::Refused,
+            8 => Self::Stopped,
             _ => return None,
         })
     }

@@ -12,7 +12,7 @@
 //! | "nonce too low", anything else mined          | `failed` / `superseded`                                |
 //! | "insufficient funds"                          | `awaiting_funds`, backoff until the give-up time       |
 //! | fee cap refused                               | `underpriced`, backoff until the give-up time          |
-//! | pooled, fee cap below the base fee            | `stuck`, with the fee cap a replacement needs          |
+//! | pooled, fee cap below the next base fee       | `stuck`, with the fee cap a replacement needs          |
 //! | RPC unreachable                               | `unreachable`, capped backoff for ever                 |
 
 use super::config::{Destination, RelayerConfig};
@@ -225,7 +225,7 @@ impl<D: ChainRead> Broadcaster<D> {
         }
         match self.chain.transaction(b.tx_hash).await {
             Ok(Some(_)) => {
-                let base_fee = self.chain.base_fee().await.ok();
+                let base_fee = self.next_base_fee().await;
                 let next_attempt_at = now + ms(self.config.poll_interval);
                 match base_fee {
                     Some(base) if base > b.max_fee_per_gas => {
@@ -280,6 +280,7 @@ impl<D: ChainRead> Broadcaster<D> {
             status,
             mined_block: Some(block),
             mined_block_hash: Some(block_hash),
+            mined_at: b.mined_at.or(Some(now)),
             confirmations,
             error_class: None,
             last_error: None,
@@ -314,9 +315,18 @@ impl<D: ChainRead> Broadcaster<D> {
         }
     }
 
-    /// The fee cap a replacement needs: above the current base fee, and 10% above this one's (pool rule).
+    /// The base fee of the next block (what a transaction sent now must pay), or of the latest block where the
+    /// node serves no pending block.
+    async fn next_base_fee(&self) -> Option<u128> {
+        match self.chain.block(BlockNumberOrTag::Pending).await {
+            Ok(Some(pending)) if pending.base_fee > 0 => Some(pending.base_fee),
+            _ => self.chain.base_fee().await.ok(),
+        }
+    }
+
+    /// The fee cap a replacement needs: above the next block's base fee, and 10% above this one's (pool rule).
     async fn replacement_fee(&self, b: &Broadcast) -> Option<u128> {
-        let base = self.chain.base_fee().await.ok()?;
+        let base = self.next_base_fee().await?;
         let bumped = b.max_fee_per_gas.saturating_mul(100 + REPLACEMENT_BUMP_PCT).div_ceil(100);
         Some(bumped.max(base.saturating_add(1)))
     }

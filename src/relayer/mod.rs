@@ -18,6 +18,7 @@ pub use config::{Destination, RelayerConfig};
 pub use watch::{WatchReport, Watcher};
 
 use crate::{
+    api::{Health, ServiceHealth},
     chain::{ChainError, ChainRead, RpcChain},
     follower::{FollowError, Follower, Subscription},
     protocol::events,
@@ -69,6 +70,7 @@ pub struct Relayer<C, D = RpcChain> {
     store: Store,
     config: RelayerConfig,
     wake: Arc<Notify>,
+    health: Option<(ServiceHealth, Vec<ServiceHealth>)>,
 }
 
 impl<C: ChainRead, D: ChainRead> Relayer<C, D> {
@@ -109,7 +111,16 @@ impl<C: ChainRead, D: ChainRead> Relayer<C, D> {
         };
         let follower = Follower::new(source.clone(), store.clone(), subscription, config.follower).await?;
         let watcher = Watcher::new(source, follower, proxy, start_block, routable, config.retry);
-        Ok(Self { watcher, broadcasters, store, config, wake: Arc::new(Notify::new()) })
+        Ok(Self { watcher, broadcasters, store, config, wake: Arc::new(Notify::new()), health: None })
+    }
+
+    /// Reports every pass of [`run`](Self::run) to `health`: the source watcher as `relayer`, each destination's
+    /// reachability as `relayer <caip2>`.
+    pub fn with_health(mut self, health: &Health) -> Self {
+        let destinations =
+            self.broadcasters.iter().map(|b| health.register(format!("relayer {}", b.destination.chain))).collect();
+        self.health = Some((health.register("relayer"), destinations));
+        self
     }
 
     /// The store it records into.
@@ -143,15 +154,28 @@ impl<C: ChainRead, D: ChainRead> Relayer<C, D> {
         let interval = self.config.poll_interval;
         let wake = self.wake.clone();
         let watcher = &mut self.watcher;
+        let (source_health, destination_health) = match &self.health {
+            Some((s, d)) => (Some(s.clone()), d.iter().cloned().map(Some).collect()),
+            None => (None, vec![None; self.broadcasters.len()]),
+        };
         let watch_loop = async {
             loop {
                 match watcher.poll_once().await {
-                    Ok(report) if !report.queued.is_empty() => {
-                        tracing::info!(queued = ?report.queued, "relayer queued broadcasts");
-                        wake.notify_waiters();
+                    Ok(report) => {
+                        if !report.queued.is_empty() {
+                            tracing::info!(queued = ?report.queued, "relayer queued broadcasts");
+                            wake.notify_waiters();
+                        }
+                        if let Some(h) = &source_health {
+                            h.polled(watcher.follower.lag());
+                        }
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "relayer source poll failed; retrying next interval"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "relayer source poll failed; retrying next interval");
+                        if let Some(h) = &source_health {
+                            h.failed(&e);
+                        }
+                    }
                 }
                 tokio::select! {
                     () = shutdown.cancelled() => return,
@@ -159,12 +183,18 @@ impl<C: ChainRead, D: ChainRead> Relayer<C, D> {
                 }
             }
         };
-        let broadcast_loops = self.broadcasters.iter().map(|b| {
+        let broadcast_loops = self.broadcasters.iter().zip(destination_health).map(|(b, health)| {
             let (wake, shutdown) = (self.wake.clone(), shutdown.clone());
             async move {
                 loop {
                     if let Err(e) = b.pass().await {
                         tracing::error!(chain = %b.destination.chain, error = %e, "broadcaster pass failed");
+                    }
+                    if let Some(h) = &health {
+                        match b.chain.block_number().await {
+                            Ok(_) => h.polled(0),
+                            Err(e) => h.failed(&e),
+                        }
                     }
                     let idle = b.idle_for().await.unwrap_or(interval);
                     tokio::select! {

@@ -196,6 +196,7 @@ impl<C: ChainRead> Watcher<C> {
             answered_block: block,
             created_at: now,
             updated_at: now,
+            mined_at: None,
         };
         let assembled = match registered.evm_chain_id {
             Some(evm) => signed_tx::assemble(&requested.payload, signature, signer, evm).map_err(|e| e.to_string()),

@@ -49,6 +49,9 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
     /// The answer to an open request, or why it must be rejected.
     pub(super) async fn decide(&mut self, event: &RequestEvent) -> Result<Decision, ResponderError> {
         let request = &event.request;
+        if self.stopped(event).await? {
+            return Ok(Decision::Reject(RejectReason::Stopped));
+        }
         let Some(root) = self.signer.root_public_key(request.keyVersion) else {
             return Ok(Decision::Reject(RejectReason::UnknownKeyVersion));
         };
@@ -75,6 +78,25 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
             return Ok(Decision::Reject(RejectReason::DigestMismatch));
         }
         Ok(Decision::Sign(request.keyVersion, SignItem { path, digest }))
+    }
+
+    /// Whether the registry stopped the request after it was made (its wallet type removed, or its pairing
+    /// disallowed): the contract accepts no answer then, only a rejection or a reclaim.
+    async fn stopped(&self, event: &RequestEvent) -> Result<bool, ResponderError> {
+        let (chain, proxy, r) = (&self.chain, self.proxy, &event.request);
+        let live = if r.kind == RequestKind::Key {
+            let call = || chain.view(proxy, IZrSign::isWalletTypeSupportedCall { walletTypeId: r.walletTypeId });
+            retry(&self.config.retry, "isWalletTypeSupported", call).await?
+        } else {
+            let call = || {
+                chain.view(
+                    proxy,
+                    IZrSign::isChainIdSupportedCall { walletTypeId: r.walletTypeId, chainId: r.dstChainId },
+                )
+            };
+            retry(&self.config.retry, "isChainIdSupported", call).await?
+        };
+        Ok(!live)
     }
 
     /// The EVM chain id of a registered destination chain (`None` for another family), read once.

@@ -13,6 +13,7 @@ mod decide;
 mod send;
 
 use crate::{
+    api::ServiceHealth,
     chain::{ChainError, ChainSubmit, retry::RetryPolicy},
     follower::{FollowError, Follower, FollowerConfig, Subscription},
     protocol::{
@@ -111,6 +112,7 @@ pub struct Responder<C, S> {
     config: ResponderConfig,
     /// Destination chain key → its EVM chain id (`None`: not an EVM chain), read from the registry once.
     chains: BTreeMap<B256, Option<u64>>,
+    health: Option<ServiceHealth>,
 }
 
 /// The follower stream's service name.
@@ -136,7 +138,13 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
             start_block,
         };
         let follower = Follower::new(chain.clone(), store.clone(), subscription, config.follower).await?;
-        Ok(Self { chain, signer, store, proxy, from, follower, config, chains: BTreeMap::new() })
+        Ok(Self { chain, signer, store, proxy, from, follower, config, chains: BTreeMap::new(), health: None })
+    }
+
+    /// Reports every poll of [`run`](Self::run) to `health` (for `/ready`).
+    pub fn with_health(mut self, health: ServiceHealth) -> Self {
+        self.health = Some(health);
+        self
     }
 
     /// The next block whose events are not processed.
@@ -182,8 +190,18 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
         tokio::pin!(shutdown);
         loop {
             match self.poll_once().await {
-                Ok(report) => log_report(&report),
-                Err(e) => tracing::error!(error = %e, "responder poll failed; retrying next interval"),
+                Ok(report) => {
+                    log_report(&report);
+                    if let Some(h) = &self.health {
+                        h.polled(self.lag());
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "responder poll failed; retrying next interval");
+                    if let Some(h) = &self.health {
+                        h.failed(&e);
+                    }
+                }
             }
             tokio::select! {
                 () = &mut shutdown => return,
@@ -214,7 +232,10 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
                 continue;
             }
             match self.decide(&event).await? {
-                Decision::Key(public_key) => keys.push((event, public_key)),
+                Decision::Key(public_key) => {
+                    signed(&mut records, event.id);
+                    keys.push((event, public_key))
+                }
                 Decision::Sign(version, item) => to_sign.entry(version).or_default().push((event, item)),
                 Decision::Reject(reason) => rejects.push((event, reason)),
             }
@@ -226,7 +247,10 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
             metrics::histogram!("zrsign_stage_seconds", "stage" => "signed").record(started.elapsed().as_secs_f64());
             for ((event, _), result) in items.into_iter().zip(results) {
                 match result {
-                    Ok(signature) => signatures.push((event, signature)),
+                    Ok(signature) => {
+                        signed(&mut records, event.id);
+                        signatures.push((event, signature))
+                    }
                     Err(SignError::Refused(why)) => {
                         tracing::warn!(id = %event.id, %why, "signer refused; rejecting");
                         rejects.push((event, RejectReason::Refused));
@@ -259,6 +283,7 @@ fn record(event: &RequestEvent, block: u64, seen_at: i64, evm_chain_id: u64, pro
         detail: None,
         answer_tx: None,
         seen_at,
+        signed_at: None,
         answered_at: None,
     }
 }
@@ -269,6 +294,14 @@ fn set(records: &mut [RequestRecord], id: U256, status: RequestState, detail: Op
     if let Some(r) = records.iter_mut().find(|r| r.request_id == id) {
         r.status = status;
         r.detail = detail.or(r.detail.take());
+    }
+}
+
+/// Records that request `id`'s answer is ready.
+fn signed(records: &mut [RequestRecord], id: U256) {
+    let id: u64 = id.saturating_to();
+    if let Some(r) = records.iter_mut().find(|r| r.request_id == id) {
+        r.signed_at = Some(now_ms());
     }
 }
 

@@ -168,6 +168,8 @@ pub struct Broadcast {
     pub needed_fee: Option<u128>,
     /// The source block the answer was in.
     pub answered_block: u64,
+    /// When it was first seen mined on the destination (unix ms).
+    pub mined_at: Option<i64>,
     /// When the broadcast was recorded (unix ms).
     pub created_at: i64,
     /// When it last changed (unix ms).
@@ -189,7 +191,7 @@ impl Broadcast {
 
 const COLUMNS: &str = "evm_chain_id, proxy, request_id, dst_chain, dst_evm_chain_id, raw_tx, tx_hash, sender, nonce,
     max_fee_per_gas, status, error_class, last_error, attempts, first_attempt_at, next_attempt_at, mined_block,
-    mined_block_hash, confirmations, replaced_by, needed_fee, answered_block, created_at, updated_at";
+    mined_block_hash, confirmations, replaced_by, needed_fee, answered_block, created_at, updated_at, mined_at";
 
 /// Inserts a new broadcast; a request that already has one keeps it (one broadcast per request, ever).
 pub(crate) fn insert(tx: &Transaction<'_>, b: &Broadcast, now: i64) -> QueryResult<()> {
@@ -197,7 +199,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, b: &Broadcast, now: i64) -> QueryResu
     tx.execute(
         &format!(
             "INSERT OR IGNORE INTO broadcasts ({COLUMNS}) VALUES
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23)"
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23, ?24)"
         ),
         params![
             ints[0],
@@ -222,7 +224,8 @@ pub(crate) fn insert(tx: &Transaction<'_>, b: &Broadcast, now: i64) -> QueryResu
             b.replaced_by.map(|n| n as i64),
             b.needed_fee.map(|f| f.to_string()),
             ints[4],
-            now
+            now,
+            b.mined_at
         ],
     )
     .map_err(Query::at("insert broadcast"))
@@ -262,6 +265,7 @@ fn row(r: &Row<'_>) -> QueryResult<Broadcast> {
         answered_block: parse_u64("answered_block", integer(21)?)?,
         created_at: integer(22)?,
         updated_at: integer(23)?,
+        mined_at: opt_int(24)?,
     })
 }
 
@@ -367,7 +371,7 @@ impl Store {
             c.execute(
                 "UPDATE broadcasts SET status = ?4, error_class = ?5, last_error = ?6, attempts = ?7,
                    first_attempt_at = ?8, next_attempt_at = ?9, mined_block = ?10, mined_block_hash = ?11,
-                   confirmations = ?12, replaced_by = ?13, needed_fee = ?14, updated_at = ?15
+                   confirmations = ?12, replaced_by = ?13, needed_fee = ?14, updated_at = ?15, mined_at = ?16
                  WHERE evm_chain_id = ?1 AND proxy = ?2 AND request_id = ?3",
                 params![
                     ints[0],
@@ -384,7 +388,8 @@ impl Store {
                     ints[5],
                     replaced,
                     b.needed_fee.map(|f| f.to_string()),
-                    now_ms()
+                    now_ms(),
+                    b.mined_at
                 ],
             )
             .map_err(Query::at("save broadcast"))
@@ -443,6 +448,7 @@ mod tests {
             answered_block: 4,
             created_at: 0,
             updated_at: 0,
+            mined_at: None,
         }
     }
 

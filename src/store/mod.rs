@@ -24,7 +24,8 @@ use std::{
 };
 
 /// The schema, one migration per file, applied in order.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] =
+    &[M::up(include_str!("migrations/0001_init.sql")), M::up(include_str!("migrations/0002_stage_times.sql"))];
 
 /// How long a writer waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -74,6 +74,8 @@ pub struct RequestRecord {
     pub answer_tx: Option<B256>,
     /// When the responder first saw it (unix ms).
     pub seen_at: i64,
+    /// When the responder had its answer ready: key derived or signature made (unix ms).
+    pub signed_at: Option<i64>,
     /// When its answer was mined (unix ms).
     pub answered_at: Option<i64>,
 }
@@ -92,14 +94,15 @@ impl RequestRecord {
 pub(crate) fn upsert(tx: &Transaction<'_>, r: &RequestRecord, now: i64) -> QueryResult<()> {
     tx.execute(
         "INSERT INTO requests (evm_chain_id, proxy, request_id, kind, requester, block, broadcast, status, detail,
-                               answer_tx, seen_at, answered_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                               answer_tx, seen_at, answered_at, updated_at, signed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (evm_chain_id, proxy, request_id) DO UPDATE SET
            status = CASE WHEN requests.status IN ('answered', 'rejected') AND excluded.status IN ('seen', 'not_open')
                          THEN requests.status ELSE excluded.status END,
            detail = COALESCE(excluded.detail, requests.detail),
            answer_tx = COALESCE(excluded.answer_tx, requests.answer_tx),
            answered_at = COALESCE(requests.answered_at, excluded.answered_at),
+           signed_at = COALESCE(requests.signed_at, excluded.signed_at),
            updated_at = excluded.updated_at",
         params![
             r.evm_chain_id as i64,
@@ -114,14 +117,16 @@ pub(crate) fn upsert(tx: &Transaction<'_>, r: &RequestRecord, now: i64) -> Query
             r.answer_tx.map(|h| h.to_string()),
             r.seen_at,
             r.answered_at,
-            now
+            now,
+            r.signed_at
         ],
     )
     .map_err(Query::at("write request"))
     .map(drop)
 }
 
-const REQUEST_COLUMNS: &str = "evm_chain_id, proxy, request_id, kind, requester, block, broadcast, status, detail, answer_tx, seen_at, answered_at";
+const REQUEST_COLUMNS: &str = "evm_chain_id, proxy, request_id, kind, requester, block, broadcast, status, detail, \
+    answer_tx, seen_at, answered_at, signed_at";
 
 fn request_row(row: &Row<'_>) -> QueryResult<RequestRecord> {
     let text = |i| -> QueryResult<String> { row.get(i).map_err(Query::at("read request")) };
@@ -141,6 +146,7 @@ fn request_row(row: &Row<'_>) -> QueryResult<RequestRecord> {
         answer_tx: answer_tx.map(|h| parse_b256("answer_tx", &h)).transpose()?,
         seen_at: integer(10)?,
         answered_at: row.get(11).map_err(Query::at("read request"))?,
+        signed_at: row.get(12).map_err(Query::at("read request"))?,
     })
 }
 
@@ -359,6 +365,7 @@ mod tests {
             detail: None,
             answer_tx: None,
             seen_at: 1,
+            signed_at: None,
             answered_at: None,
         }
     }

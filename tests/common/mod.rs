@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod net;
 
 use std::io::Write;
 use zrsign::{contracts::Artifacts, toolchain::Toolchain};

@@ -29,6 +29,7 @@ pub const MAX_MPC_FEE: u128 = 1_000_000_000_000_000_000;
 pub const MAX_GAS_BUFFER_PCT: u16 = 100;
 pub const MIN_TTL: u32 = 10;
 pub const MAX_TTL: u32 = 1_000_000;
+pub const MAX_MIN_GAS_PRICE: u64 = 10_000_000_000_000;
 
 /// A request as the model tracks it.
 #[derive(Debug, Clone)]
@@ -42,7 +43,14 @@ pub struct ModelRequest {
 pub struct Model {
     pub block: u64,
     pub base_fee: u128,
+    /// The wallet type's (sign) MPC fee.
     pub mpc_fee: u128,
+    /// The key request MPC fee per unit of options (every wallet type).
+    pub key_mpc_fee: u128,
+    /// Floor of the quote's gas price.
+    pub min_gas_price: u128,
+    /// Ether force-sent to the proxy and not yet swept.
+    pub forced: U256,
     /// Response gas per kind: Key, Hash, Data, Tx.
     pub response_gas: [u128; 4],
     pub gas_buffer: u16,
@@ -68,10 +76,11 @@ pub struct Draft {
 }
 
 impl Model {
-    /// `responseGas × basefee × (100 + buffer) / 100`.
+    /// `responseGas × max(basefee, minGasPrice) × (100 + buffer) / 100`.
     pub fn gas_fee(&self, kind: RequestKind) -> U256 {
         let gas = self.response_gas[kind as usize];
-        U256::from(gas) * U256::from(self.base_fee) * U256::from(100 + u128::from(self.gas_buffer)) / U256::from(100)
+        let price = self.base_fee.max(self.min_gas_price);
+        U256::from(gas) * U256::from(price) * U256::from(100 + u128::from(self.gas_buffer)) / U256::from(100)
     }
 
     pub fn next_id(&self) -> U256 {
@@ -98,10 +107,10 @@ impl Model {
         if self.paused {
             return Err(oz!(EnforcedPause {}));
         }
-        if options != 1 && options != 2 {
+        if options == 0 {
             return Err(zr!(ZrSignInvalidOptions { options }));
         }
-        let service = self.mpc_fee * u128::from(options);
+        let service = self.key_mpc_fee * u128::from(options);
         let gas = self.gas_fee(RequestKind::Key);
         let record = Request {
             kind: RequestKind::Key,
@@ -214,13 +223,30 @@ impl Model {
             return Some(zr!(ZrSignRequestNotOpen { requestId: id, status: request.status }));
         }
         let deadline = request.record.deadline;
-        if reclaiming && self.block <= deadline {
+        if reclaiming && self.block <= deadline && self.stopped_error(id).is_none() {
             return Some(zr!(ZrSignRequestNotExpired { requestId: id, deadline }));
         }
         if !reclaiming && self.block > deadline {
             return Some(zr!(ZrSignRequestExpired { requestId: id, deadline }));
         }
         None
+    }
+
+    /// Why an answer to open request `id` is refused because the registry stopped it since it was made: a sign
+    /// request whose chain is no longer allowed for the wallet type (the model never removes its wallet type).
+    pub fn stopped_error(&self, id: U256) -> Option<Revert> {
+        let record = &self.request(id)?.record;
+        if record.kind == RequestKind::Key || self.chains.get(&record.dstChainId).is_some_and(|c| c.1) {
+            return None;
+        }
+        Some(zr!(ZrSignChainNotAllowed { walletTypeId: record.walletTypeId, chainId: record.dstChainId }))
+    }
+
+    /// The address strings `getZrKeys` must list for `owner`: up to the highest answered index, EIP-55, "" for gaps.
+    pub fn listed_keys(&self, owner: Address) -> Vec<String> {
+        let count = self.key_count.get(&owner).copied().unwrap_or(0);
+        let length = (0..count).rev().find(|i| self.keys.contains_key(&(owner, *i))).map_or(0, |i| i + 1);
+        (0..length).map(|i| self.keys.get(&(owner, i)).map(|a| a.to_checksum(None)).unwrap_or_default()).collect()
     }
 
     /// Effects of an accepted answer by `responder`.

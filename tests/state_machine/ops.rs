@@ -37,24 +37,94 @@ pub enum TxShape {
 /// One operation.
 #[derive(Debug, Clone)]
 pub enum Op {
-    RequestKey { user: usize, options: u8, pay: Pay },
-    RequestHash { user: usize, key: u8, dst: u8, short: bool, broadcast: bool, pay: Pay },
-    RequestData { user: usize, key: u8, dst: u8, data: Vec<u8>, broadcast: bool, pay: Pay },
-    RequestTx { user: usize, key: u8, dst: u8, shape: TxShape, nonce: u8, broadcast: bool, pay: Pay },
-    Answer { request: u8, corrupt: Corrupt },
-    AnswerBatch { keys: bool, requests: Vec<u8> },
-    Reject { request: u8, reason: u8 },
-    Reclaim { request: u8, by: usize },
-    Withdraw { who: usize },
-    WithdrawFees { fraction: u8 },
-    StrangerAnswers { request: u8 },
-    SetMpcFee { fee: u128 },
-    SetTtl { ttl: u32 },
-    SetGasBuffer { pct: u16 },
+    RequestKey {
+        user: usize,
+        options: u8,
+        pay: Pay,
+    },
+    RequestHash {
+        user: usize,
+        key: u8,
+        dst: u8,
+        short: bool,
+        broadcast: bool,
+        pay: Pay,
+    },
+    RequestData {
+        user: usize,
+        key: u8,
+        dst: u8,
+        data: Vec<u8>,
+        broadcast: bool,
+        pay: Pay,
+    },
+    RequestTx {
+        user: usize,
+        key: u8,
+        dst: u8,
+        shape: TxShape,
+        nonce: u8,
+        broadcast: bool,
+        pay: Pay,
+    },
+    Answer {
+        request: u8,
+        corrupt: Corrupt,
+    },
+    AnswerBatch {
+        keys: bool,
+        requests: Vec<u8>,
+    },
+    Reject {
+        request: u8,
+        reason: u8,
+    },
+    Reclaim {
+        request: u8,
+        by: usize,
+    },
+    Withdraw {
+        who: usize,
+    },
+    WithdrawFor {
+        by: usize,
+        who: usize,
+    },
+    WithdrawFees {
+        fraction: u8,
+    },
+    StrangerAnswers {
+        request: u8,
+    },
+    SetMpcFee {
+        fee: u128,
+    },
+    SetKeyMpcFee {
+        fee: u128,
+    },
+    SetMinGasPrice {
+        price: u64,
+    },
+    /// Disallow (or allow again) the destination chain for the wallet type: its open sign requests stop.
+    ToggleRemoteChain,
+    ForceSend {
+        wei: u64,
+    },
+    Sweep,
+    SetTtl {
+        ttl: u32,
+    },
+    SetGasBuffer {
+        pct: u16,
+    },
     Pause,
     Unpause,
-    SetBaseFee { gwei: u64 },
-    Mine { blocks: u64 },
+    SetBaseFee {
+        gwei: u64,
+    },
+    Mine {
+        blocks: u64,
+    },
 }
 
 pub fn pay() -> impl Strategy<Value = Pay> {
@@ -64,7 +134,7 @@ pub fn pay() -> impl Strategy<Value = Pay> {
 pub fn op() -> impl Strategy<Value = Op> {
     let user = 0..USERS;
     prop_oneof![
-        5 => (user.clone(), prop_oneof![9 => 1u8..=2, 1 => Just(3u8)], pay())
+        5 => (user.clone(), prop_oneof![6 => 1u8..=2, 3 => any::<u8>(), 1 => Just(0u8)], pay())
             .prop_map(|(user, options, pay)| Op::RequestKey { user, options, pay }),
         3 => (user.clone(), any::<u8>(), 0u8..8, prop::bool::weighted(0.1), prop::bool::weighted(0.05), pay())
             .prop_map(|(user, key, dst, short, broadcast, pay)| Op::RequestHash { user, key, dst, short, broadcast, pay }),
@@ -81,14 +151,20 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (any::<u8>(), 1u8..7).prop_map(|(request, reason)| Op::Reject { request, reason }),
         2 => (any::<u8>(), user.clone()).prop_map(|(request, by)| Op::Reclaim { request, by }),
         2 => (0..USERS + 1).prop_map(|who| Op::Withdraw { who }),
+        2 => (0..USERS, 0..USERS + 1).prop_map(|(by, who)| Op::WithdrawFor { by, who }),
         1 => (any::<u8>()).prop_map(|fraction| Op::WithdrawFees { fraction }),
         1 => any::<u8>().prop_map(|request| Op::StrangerAnswers { request }),
         1 => prop_oneof![9 => 0u128..10u128.pow(16), 1 => Just(model::MAX_MPC_FEE + 1)].prop_map(|fee| Op::SetMpcFee { fee }),
         1 => prop_oneof![8 => 10u32..40, 1 => Just(9u32), 1 => Just(model::MAX_TTL + 1)].prop_map(|ttl| Op::SetTtl { ttl }),
+        1 => prop_oneof![9 => 0u128..10u128.pow(16), 1 => Just(model::MAX_MPC_FEE + 1)].prop_map(|fee| Op::SetKeyMpcFee { fee }),
+        1 => prop_oneof![9 => 0u64..60_000_000_000, 1 => Just(model::MAX_MIN_GAS_PRICE + 1)].prop_map(|price| Op::SetMinGasPrice { price }),
+        1 => Just(Op::ToggleRemoteChain),
+        1 => (1u64..10u64.pow(15)).prop_map(|wei| Op::ForceSend { wei }),
+        1 => Just(Op::Sweep),
         1 => prop_oneof![9 => 0u16..=100, 1 => Just(101u16)].prop_map(|pct| Op::SetGasBuffer { pct }),
         1 => Just(Op::Pause),
         4 => Just(Op::Unpause),
-        1 => (1u64..50).prop_map(|gwei| Op::SetBaseFee { gwei }),
+        1 => (0u64..50).prop_map(|gwei| Op::SetBaseFee { gwei }),
         3 => (1u64..30).prop_map(|blocks| Op::Mine { blocks }),
     ]
 }

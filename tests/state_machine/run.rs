@@ -18,7 +18,8 @@ use zrsign::{
         IZrSign::{self, RequestKind, RequestStatus},
         Revert,
     },
-    chain::{ChainError, ChainRead, ChainSubmit, DevChain, Receipt, RevmChain},
+    chain::{Call, ChainError, ChainRead, ChainSubmit, DevChain, Receipt, RevmChain},
+    client::{Client, ClientError},
     protocol::{KeyPath, SECP256K1_N},
     signer::mock as sign,
 };
@@ -233,6 +234,110 @@ impl Run<'_> {
                 }
                 Ok(())
             }
+            Op::WithdrawFor { by, who } => {
+                let (by, who) = (f.users[by], if who == USERS { f.mpc } else { f.users[who] });
+                let amount = self.model.claimable.get(&who).copied().unwrap_or_default();
+                let predicted =
+                    if amount.is_zero() { Err(zr!(ZrSignNothingToWithdraw { account: who })) } else { Ok(()) };
+                let (by_before, who_before) =
+                    (self.chain.balance(by).await.map_err(fail)?, self.chain.balance(who).await.map_err(fail)?);
+                let actual = Client::new(&self.chain, f.proxy).withdraw_for(by, who).await.map_err(|e| match e {
+                    ClientError::Backend(b) => b,
+                    other => ChainError::Evm(other.to_string()),
+                });
+                self.expect("withdrawFor", &actual, &predicted)?;
+                if let Ok(receipt) = actual {
+                    let gas_cost = U256::from(receipt.gas_used) * U256::from(self.model.base_fee);
+                    let (by_after, who_after) =
+                        (self.chain.balance(by).await.map_err(fail)?, self.chain.balance(who).await.map_err(fail)?);
+                    if by == who {
+                        prop_assert_eq!(who_after, who_before + amount - gas_cost, "withdrawFor paid the wrong amount");
+                    } else {
+                        prop_assert_eq!(who_after, who_before + amount, "withdrawFor paid the wrong amount");
+                        prop_assert_eq!(by_after, by_before - gas_cost, "withdrawFor paid the caller");
+                    }
+                    self.model.claimable.remove(&who);
+                }
+                Ok(())
+            }
+            Op::SetKeyMpcFee { fee } => {
+                let predicted = if fee > model::MAX_MPC_FEE {
+                    Err(zr!(ZrSignFeeOutOfBounds { fee: U256::from(fee), max: U256::from(model::MAX_MPC_FEE) }))
+                } else {
+                    Ok(())
+                };
+                let call = IZrSign::setKeyMpcFeeCall { fee: alloy::primitives::Uint::from(fee) };
+                let actual = self.send(f.admin, call, U256::ZERO).await;
+                self.expect("setKeyMpcFee", &actual, &predicted)?;
+                if actual.is_ok() {
+                    self.model.key_mpc_fee = fee;
+                }
+                Ok(())
+            }
+            Op::SetMinGasPrice { price } => {
+                let predicted = if price > model::MAX_MIN_GAS_PRICE {
+                    Err(zr!(ZrSignMinGasPriceOutOfBounds {
+                        price: U256::from(price),
+                        max: U256::from(model::MAX_MIN_GAS_PRICE)
+                    }))
+                } else {
+                    Ok(())
+                };
+                let actual = self.send(f.admin, IZrSign::setMinGasPriceCall { price }, U256::ZERO).await;
+                self.expect("setMinGasPrice", &actual, &predicted)?;
+                if actual.is_ok() {
+                    self.model.min_gas_price = u128::from(price);
+                }
+                Ok(())
+            }
+            Op::ToggleRemoteChain => {
+                let remote = f.dst[5];
+                let allowed = self.model.chains.get(&remote).is_some_and(|c| c.1);
+                let actual = if allowed {
+                    self.send(
+                        f.admin,
+                        IZrSign::disallowChainCall { walletTypeId: f.wallet_type, chainId: remote },
+                        U256::ZERO,
+                    )
+                    .await
+                } else {
+                    self.send(
+                        f.admin,
+                        IZrSign::allowChainCall { walletTypeId: f.wallet_type, chainId: remote },
+                        U256::ZERO,
+                    )
+                    .await
+                };
+                self.expect(if allowed { "disallowChain" } else { "allowChain" }, &actual, &Ok(()))?;
+                if let Some(c) = self.model.chains.get_mut(&remote) {
+                    c.1 = !allowed;
+                }
+                Ok(())
+            }
+            Op::ForceSend { wei } => {
+                // SELFDESTRUCT in creation code (EIP-6780 keeps the transfer): ether no function of the proxy accepted.
+                let mut code = vec![0x73];
+                code.extend_from_slice(f.proxy.as_slice());
+                code.push(0xff);
+                let call =
+                    Call { from: f.admin, to: None, input: code.into(), value: U256::from(wei), gas_limit: None };
+                self.chain.send(call).await.map_err(fail)?;
+                self.model.forced += U256::from(wei);
+                Ok(())
+            }
+            Op::Sweep => {
+                let forced = self.model.forced;
+                let predicted = if forced.is_zero() { Err(zr!(ZrSignNoSurplus {})) } else { Ok(()) };
+                let before = self.chain.balance(f.stranger).await.map_err(fail)?;
+                let actual = self.send(f.admin, IZrSign::sweepSurplusCall { to: f.stranger }, U256::ZERO).await;
+                self.expect("sweepSurplus", &actual, &predicted)?;
+                if actual.is_ok() {
+                    let after = self.chain.balance(f.stranger).await.map_err(fail)?;
+                    prop_assert_eq!(after, before + forced, "the sweep paid other than the force-sent ether");
+                    self.model.forced = U256::ZERO;
+                }
+                Ok(())
+            }
             Op::WithdrawFees { fraction } => {
                 let available = self.model.protocol_fees;
                 let amount = if fraction == u8::MAX {
@@ -366,7 +471,8 @@ impl Run<'_> {
         let record = self.model.record(id);
         let path = self.key_path(record.owner, record.walletIndex.to::<u64>());
         let child = self.f.root.child(&path);
-        let state = if self.model.paused { Some(oz!(EnforcedPause {})) } else { self.model.open_error(id, false) };
+        let state = if self.model.paused { Some(oz!(EnforcedPause {})) } else { self.model.open_error(id, false) }
+            .or_else(|| self.model.stopped_error(id));
         if record.kind == RequestKind::Key {
             let wrong = self.f.root.child(&self.key_path(record.owner, record.walletIndex.to::<u64>() + 1));
             let key = if corrupt == Corrupt::No { child.public() } else { wrong.public() };
@@ -495,7 +601,7 @@ impl Run<'_> {
                 }
                 _ => None,
             };
-            match state.or(kind_error) {
+            match state.or(kind_error).or_else(|| scratch.stopped_error(id)) {
                 Some(e) => predicted_skips.push((id, selector(&e))),
                 None => {
                     let key = matches!(response, Response::Key(_)).then(|| {
@@ -554,7 +660,7 @@ impl Run<'_> {
         let claimable = chain.view(proxy, IZrSign::totalClaimableCall {}).await.map_err(fail)?;
         let fees = chain.view(proxy, IZrSign::protocolFeesCall {}).await.map_err(fail)?;
         let balance = chain.balance(proxy).await.map_err(fail)?;
-        prop_assert_eq!(balance, escrow + claimable + fees, "ether conservation");
+        prop_assert_eq!(balance, escrow + claimable + fees + m.forced, "ether conservation (force-sent ether aside)");
         prop_assert_eq!(
             (escrow, claimable, fees),
             (m.escrow, m.total_claimable(), m.protocol_fees),
@@ -575,6 +681,11 @@ impl Run<'_> {
                 .await
                 .map_err(fail)?;
             prop_assert_eq!(count, U256::from(m.key_count.get(who).copied().unwrap_or(0)), "keyCount of {}", who);
+            let listed = chain
+                .view(proxy, IZrSign::getZrKeysCall { walletTypeId: m.wallet_type, owner: *who })
+                .await
+                .map_err(fail)?;
+            prop_assert_eq!(listed, m.listed_keys(*who), "getZrKeys of {}", who);
         }
         Ok(())
     }

@@ -23,6 +23,22 @@ interface ISign {
         bool broadcast;
     }
 
+    struct WalletRegistry {
+        uint8 status;
+        uint8 options;
+        uint256 value;
+    }
+
+    struct ReqRegistry {
+        uint8 status;
+        uint256 value;
+    }
+
+    struct ChainInfo {
+        uint256 purpose;
+        uint256 coinType;
+    }
+
     function zrKeyReq(ZrKeyReqParams calldata params) external payable;
     function zrSignHash(ZrSignParams calldata params) external payable;
     function zrSignData(ZrSignParams calldata params) external payable;
@@ -43,12 +59,23 @@ interface ISign {
     function isChainIdSupported(bytes32 walletTypeId, bytes32 chainId) external view returns (bool);
     function getTraceId() external view returns (uint256);
     function version() external view returns (uint256);
+    function getMPCFee() external view returns (uint256);
+    function getRespGas() external view returns (uint256);
+    function getRespGasPriceBuffer() external view returns (uint256);
+    function getWalletRegistry(bytes32 walletTypeId, uint256 walletIndex, address owner)
+        external
+        view
+        returns (WalletRegistry memory);
+    function getRequestState(uint256 traceId) external view returns (ReqRegistry memory);
+    function getWalletTypeInfo(bytes32 walletTypeId) external view returns (ChainInfo memory);
 }
 
 /// @notice A v1 dapp in the style of ZrSignConnect: written only against {ISign}.
 contract V1Dapp {
     /// @notice v1's EVM wallet type, keccak256(abi.encode(44, 60)).
     bytes32 public constant EVM_WALLET_TYPE = 0xe146c2986893c43af5ff396310220be92058fb9f4ce76b929b80ef0d5307100a;
+    /// @notice ZrSignConnect's BTC wallet type, keccak256(abi.encode(44, 1)) (Bitcoin testnet's coin type).
+    bytes32 public constant BTC_WALLET_TYPE = 0xe03615811ae25b894de73e643038c13c37f602dc1e17ff1a02e5854893f3bd5e;
 
     ISign public immutable zrSign;
 
@@ -64,6 +91,17 @@ contract V1Dapp {
         zrSign.zrKeyReq{value: total}(ISign.ZrKeyReqParams(address(this), EVM_WALLET_TYPE, 1));
     }
 
+    /// @notice ZrSignConnect's requestNewBTCWallet: the kind-less key quote, for the BTC wallet type.
+    function requestBtcKey(uint8 options) external {
+        (,, uint256 total) = zrSign.estimateFee(options, 0);
+        zrSign.zrKeyReq{value: total}(ISign.ZrKeyReqParams(address(this), BTC_WALLET_TYPE, options));
+    }
+
+    /// @notice v1 BTC key listing.
+    function myBtcKeys() external view returns (string[] memory) {
+        return zrSign.getZrKeys(BTC_WALLET_TYPE, address(this));
+    }
+
     /// @notice Requests a signature over a 32-byte hash with key `index`.
     function signHash(uint256 index, bytes32 chainId, bytes32 hash) external {
         (,, uint256 total) = zrSign.estimateFee(EVM_WALLET_TYPE, address(this), index, 0);
@@ -77,6 +115,12 @@ contract V1Dapp {
         (,, uint256 total) = zrSign.estimateFee(EVM_WALLET_TYPE, address(this), index, 0);
         zrSign.zrSignTx{value: total}(ISign.ZrSignParams(EVM_WALLET_TYPE, index, chainId, unsignedTx, broadcast));
     }
+
+    /// @notice ZrSignConnect's status constants.
+    uint8 public constant WALLET_REQUESTED = 1;
+    uint8 public constant WALLET_REGISTERED = 2;
+    uint8 public constant SIG_REQ_IN_PROGRESS = 1;
+    uint8 public constant SIG_REQ_ALREADY_PROCESSED = 2;
 
     /// @notice v1 key listing.
     function myKeys() external view returns (string[] memory) {
@@ -110,6 +154,14 @@ contract V1DappTest is ZrSignBase {
         assertEq(IZrSign.isChainIdSupported.selector, ISign.isChainIdSupported.selector);
         assertEq(IZrSign.getTraceId.selector, ISign.getTraceId.selector);
         assertEq(IZrSign.version.selector, ISign.version.selector);
+        assertEq(IZrSign.getMPCFee.selector, ISign.getMPCFee.selector);
+        assertEq(IZrSign.getRespGas.selector, ISign.getRespGas.selector);
+        assertEq(IZrSign.getRespGasPriceBuffer.selector, ISign.getRespGasPriceBuffer.selector);
+        assertEq(IZrSign.getWalletRegistry.selector, ISign.getWalletRegistry.selector);
+        assertEq(IZrSign.getRequestState.selector, ISign.getRequestState.selector);
+        assertEq(IZrSign.getWalletTypeInfo.selector, ISign.getWalletTypeInfo.selector);
+        assertEq(ISign.getWalletRegistry.selector, bytes4(keccak256("getWalletRegistry(bytes32,uint256,address)")));
+        assertEq(ISign.getRequestState.selector, bytes4(keccak256("getRequestState(uint256)")));
     }
 
     function test_identifiers_matchV1() public view {
@@ -128,11 +180,109 @@ contract V1DappTest is ZrSignBase {
         ISign s = ISign(address(zr));
         (uint256 mpcPart, uint256 net, uint256 total) = s.estimateFee(1, 0);
         assertEq(mpcPart + net, total);
-        assertGe(total, zr.keyFee(EVM, 1));
+        assertEq(total, zr.keyFee(EVM, 1));
         (mpcPart, net, total) = s.estimateFee(EVM, address(dapp), 0, 0);
         assertEq(mpcPart + net, total);
-        assertGe(total, zr.signFee(EVM, IZrSign.RequestKind.Hash));
-        assertGe(total, zr.signFee(EVM, IZrSign.RequestKind.Tx));
+        assertEq(total, zr.signFee(EVM, IZrSign.RequestKind.Hash));
+        assertEq(total, zr.signFee(EVM, IZrSign.RequestKind.Tx));
+    }
+
+    /// @dev Issue 10.2: the kind-less key quote pays a Bitcoin key exactly, whatever the wallet type's (sign) fee —
+    /// it succeeds and nothing is credited to a dapp that cannot withdraw. Any non-zero options work (10.1).
+    function test_v1Dapp_btcKeyAtQuote_exactWhateverTheWalletTypeFee() public {
+        vm.prank(admin);
+        zr.addWalletType(44, 1, 7 * MPC_FEE); // a sign fee far above the EVM wallet type's
+        for (uint8 options = 1; options <= 3; ++options) {
+            (,, uint256 quote) = ISign(address(zr)).estimateFee(options, 0);
+            uint256 escrowBefore = zr.totalEscrow();
+            dapp.requestBtcKey(options);
+            assertEq(zr.totalEscrow() - escrowBefore, quote, "the quote is what is escrowed");
+            assertEq(zr.claimable(address(dapp)), 0, "nothing credited back");
+        }
+        assertEq(dapp.myBtcKeys().length, 0, "pending keys are not listed");
+    }
+
+    /// @dev Issue 10.3: v1's sign quote is exact for every sign kind the dapp then calls, even after the admin sets
+    /// the response gas through one kind.
+    function test_v1Dapp_signQuotes_exactForEveryKind() public {
+        vm.prank(admin);
+        zr.setResponseGas(IZrSign.RequestKind.Tx, 90_000);
+        dapp.requestKey();
+        _answerKey(1, _keyRequestFromLogsOf(1));
+        dapp.signHash(0, LOCAL, keccak256("h"));
+        dapp.signTx(0, MAINNET, Rlp.legacyTx(0, 2 gwei, 21_000, recipient, 1, "", 0), false);
+        assertEq(zr.claimable(address(dapp)), 0, "nothing credited back");
+        _assertConservation(zr);
+    }
+
+    /// @dev Issue 10.3: a refund credited to a dapp that has no call to withdraw() reaches it through anyone's
+    /// withdrawFor.
+    function test_v1Dapp_refundReachesDappThroughWithdrawFor() public {
+        vm.recordLogs();
+        dapp.requestKey();
+        IZrSign.Request memory r = _keyRequestFromLogs(vm.getRecordedLogs());
+        vm.prank(mpc);
+        zr.zrReject(1, r, 1);
+        assertEq(zr.claimable(address(dapp)), r.serviceFee);
+        uint256 before = address(dapp).balance;
+        vm.prank(makeAddr("anyone"));
+        zr.withdrawFor(address(dapp));
+        assertEq(address(dapp).balance, before + r.serviceFee);
+        assertEq(zr.claimable(address(dapp)), 0);
+    }
+
+    /// @dev Issue 10.4: a v1 dapp that waits for getZrKeys().length to grow sees its key only once it is answered.
+    function test_v1Dapp_keysLengthGrowsOnAnswer() public {
+        vm.recordLogs();
+        dapp.requestKey();
+        IZrSign.Request memory r = _keyRequestFromLogs(vm.getRecordedLogs());
+        assertEq(dapp.myKeys().length, 0);
+        _answerKey(1, r);
+        assertEq(dapp.myKeys().length, 1);
+        assertEq(dapp.myKeys()[0], vm.toString(vm.addr(_childSecretOf(address(dapp), EVM, 0))));
+    }
+
+    /// @dev Issue 10.5: v1's read views decode with v1's own struct shapes.
+    function test_v1Views_decodeWithV1Shapes() public {
+        ISign s = ISign(address(zr));
+        vm.recordLogs();
+        dapp.requestKey();
+        IZrSign.Request memory r = _keyRequestFromLogs(vm.getRecordedLogs());
+        ISign.WalletRegistry memory reg = s.getWalletRegistry(EVM, 0, address(dapp));
+        assertEq(reg.status, dapp.WALLET_REQUESTED());
+        assertEq(s.getRequestState(1).status, dapp.SIG_REQ_IN_PROGRESS());
+        _answerKey(1, r);
+        assertEq(s.getWalletRegistry(EVM, 0, address(dapp)).status, dapp.WALLET_REGISTERED());
+        assertEq(s.getRequestState(1).status, dapp.SIG_REQ_ALREADY_PROCESSED());
+        ISign.ChainInfo memory info = s.getWalletTypeInfo(EVM);
+        assertEq(info.purpose, 44);
+        assertEq(info.coinType, 60);
+        assertEq(s.getMPCFee(), MPC_FEE);
+        assertEq(s.getRespGasPriceBuffer(), 110);
+        assertEq(s.getRespGas(), KEY_GAS);
+    }
+
+    /// @dev v1's zrSignSimpleTx is out of scope (spec §10): the selector is not served.
+    function test_zrSignSimpleTx_absent() public {
+        bytes memory call = abi.encodeWithSignature(
+            "zrSignSimpleTx((bytes32,uint256,bytes32,bytes,bool))", ISign.ZrSignParams(EVM, 0, LOCAL, "", false)
+        );
+        (bool ok,) = address(zr).call{value: 1 ether}(call);
+        assertFalse(ok);
+    }
+
+    /// @dev The record of the key request with id `id` (the fixture's helpers record it; here the dapp requested).
+    function _keyRequestFromLogsOf(uint256 id) internal view returns (IZrSign.Request memory r) {
+        r.kind = IZrSign.RequestKind.Key;
+        r.requester = address(dapp);
+        r.deadline = uint64(block.number) + zr.feeConfig().requestTtl;
+        r.keyVersion = 1;
+        (,, uint256 total) = ISign(address(zr)).estimateFee(1, 0);
+        r.serviceFee = MPC_FEE;
+        r.gasFee = uint96(total - MPC_FEE);
+        r.owner = address(dapp);
+        r.walletTypeId = EVM;
+        assertEq(zr.requestCommitment(id), keccak256(abi.encode(r)), "record rebuilt");
     }
 
     function test_v1Dapp_keyHashAndTransfer_answeredAndVerified() public {

@@ -42,7 +42,7 @@ abstract contract ZrSignGhosts {
         uint256 withdrawals; // Σ ether paid out (withdraw + withdrawFees)
         uint256 feesEarned; // Σ service fees of answered requests
         uint256 feesWithdrawn; // Σ withdrawFees
-        uint256 forced; // Σ force-sent ether
+        uint256 forced; // Σ force-sent ether not yet swept
     }
 
     /// @notice Counters of forbidden behaviour; every one must stay zero.
@@ -56,6 +56,9 @@ abstract contract ZrSignGhosts {
         uint256 badRequestRecord; // an emitted request record / payload differs from what was asked
         uint256 batchMiscount; // a batch reported a different number of answers than were valid
         uint256 validCallReverted; // a call the protocol must accept reverted
+        uint256 stoppedAccepted; // a request or answer for a disallowed pairing was accepted
+        uint256 paidToCaller; // withdrawFor paid someone other than the account, or not the account's whole balance
+        uint256 sweptAccounted; // a sweep paid other than exactly the force-sent ether
     }
 
     address[] public actors;

@@ -45,6 +45,8 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
     uint256 public currentBasefee;
     bool public paused;
     uint32 public ttl;
+    /// @dev Whether the second chain (chains[1]) is allowed for the wallet type; {togglePairing} flips it.
+    bool public secondChainAllowed = true;
 
     uint256 internal immutable maxMpcFee;
     uint256 internal immutable maxResponseGas;
@@ -114,7 +116,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         countCall("requestKey")
     {
         address owner = actors[_bound(ownerSeed, 0, actors.length - 1)];
-        uint8 options = uint8(_bound(optionsSeed, 1, 2));
+        uint8 options = uint8(_bound(optionsSeed, 1, type(uint8).max)); // v1: any non-zero service level
         uint256 quote = zr.keyFee(walletTypeId, options);
         uint256 value = quote + _bound(excess, 0, 0.01 ether);
         vm.deal(currentActor, value);
@@ -167,11 +169,13 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         vm.prank(currentActor);
         (bool ok, bytes memory ret) =
             address(zr).call{value: plan.value}(abi.encodeWithSelector(_selectorOf(plan.kind), p));
+        bool allowed = plan.chain == 0 || secondChainAllowed;
         if (!ok) {
-            if (!paused) violations.validCallReverted++;
+            if (!paused && allowed) violations.validCallReverted++;
             return;
         }
         if (paused) violations.pausedBypass++;
+        if (!allowed) violations.stoppedAccepted++;
         uint256 id = abi.decode(ret, (uint256));
         (IZrSign.Request memory rec, bytes memory emitted) = _requestFromLogs(address(zr), id);
         _checkNewRequest(id, rec, plan.quote, plan.kind, plan.digest);
@@ -201,7 +205,31 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         }
     }
 
-    /// @notice Anyone reclaims an open request: accepted exactly when its deadline has passed (even paused).
+    /// @notice Anyone pays an account's claimable balance to that account (withdrawFor): the caller gets nothing.
+    function withdrawFor(uint256 actorSeed, uint256 accountSeed, bool forResponder)
+        external
+        syncBlock
+        useActor(actorSeed)
+        countCall("withdrawFor")
+    {
+        address who = forResponder ? mpc : actors[_bound(accountSeed, 0, actors.length - 1)];
+        uint256 amount = zr.claimable(who);
+        uint256 callerBefore = currentActor.balance;
+        uint256 whoBefore = who.balance;
+        vm.prank(currentActor);
+        try zr.withdrawFor(who) {
+            if (amount == 0) violations.validCallReverted++; // nothing to withdraw must revert
+            if (who != currentActor && currentActor.balance != callerBefore) violations.paidToCaller++;
+            if (who.balance != whoBefore + amount) violations.paidToCaller++;
+            ghostClaimable[who] -= amount;
+            ghost.withdrawals += amount;
+        } catch {
+            if (amount != 0) violations.validCallReverted++;
+        }
+    }
+
+    /// @notice Anyone reclaims an open request: accepted exactly when its deadline has passed or the request was
+    /// stopped by a registry change (even paused).
     function reclaim(uint256 requestSeed, uint256 actorSeed)
         external
         syncBlock
@@ -211,7 +239,8 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         (bool found, uint256 id) = _pickOpen(requestSeed, KindFilter.Any);
         if (!found) return;
         Ghost storage g = ghostOf[id];
-        bool expired = block.number > g.rec.deadline;
+        bool expired = block.number > g.rec.deadline || _stopped(g.rec);
+        if (_stopped(g.rec) && block.number <= g.rec.deadline) calls["reclaim.stopped"]++;
         vm.prank(currentActor);
         try zr.reclaim(id, g.rec) {
             if (!expired) violations.earlyReclaim++;
@@ -249,13 +278,14 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         if (!found) return;
         Ghost storage g = ghostOf[id];
         bool corrupt = corruptSeed % 8 == 0;
-        bool answerable = !paused && block.number <= g.rec.deadline && !corrupt;
+        bool answerable = !paused && block.number <= g.rec.deadline && !corrupt && !_stopped(g.rec);
         if (block.number > g.rec.deadline) calls["answerSign.late"]++;
         if (corrupt) calls["answerSign.corrupt"]++;
         bytes memory sig = _signature(g, corrupt ? 2 + (corruptSeed / 8) % 2 : 1);
         vm.prank(mpc);
         try zr.zrSignRes(id, g.rec, sig) {
             if (corrupt) violations.badSignatureAccepted++;
+            if (_stopped(g.rec)) violations.stoppedAccepted++;
             _noteUnexpectedAccept(g.rec.deadline);
             g.signature = sig;
             _answered(id);
@@ -276,7 +306,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         for (uint256 i; i < ids.length; ++i) {
             Ghost storage g = ghostOf[ids[i]];
             items[i] = IZrSign.SignResponse(ids[i], g.rec, _signature(g, i == corruptAt ? corruptSeed | 2 : 1));
-            if (i != corruptAt && block.number <= g.rec.deadline) ++expected;
+            if (i != corruptAt && block.number <= g.rec.deadline && !_stopped(g.rec)) ++expected;
         }
         vm.prank(mpc);
         try zr.zrSignResBatch(items) returns (uint256 answered) {
@@ -287,6 +317,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
                 Ghost storage g = ghostOf[ids[i]];
                 if (i == corruptAt) violations.badSignatureAccepted++;
                 if (block.number > g.rec.deadline) violations.lateAnswerAccepted++;
+                if (_stopped(g.rec)) violations.stoppedAccepted++;
                 g.signature = items[i].signature;
                 _answered(ids[i]);
                 answeredSigns.push(ids[i]);
@@ -375,6 +406,40 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         zr.setMpcFee(walletTypeId, uint96(_bound(fee, 0, maxMpcFee)));
     }
 
+    /// @notice The admin sets the key MPC fee (within bounds).
+    function setKeyMpcFee(uint256 fee) external syncBlock countCall("setKeyMpcFee") {
+        vm.prank(admin);
+        zr.setKeyMpcFee(uint96(_bound(fee, 0, maxMpcFee)));
+    }
+
+    /// @notice The admin sets the minimum gas price of the quote (0–50 gwei; the bound itself is unit-tested).
+    function setMinGasPrice(uint256 price) external syncBlock countCall("setMinGasPrice") {
+        vm.prank(admin);
+        zr.setMinGasPrice(uint64(_bound(price, 0, 50 gwei)));
+    }
+
+    /// @notice The admin disallows (or allows again) the wallet type's second chain: open sign requests for it stop
+    /// (no answer accepted, reclaimable at once) and resume when it is allowed again.
+    function togglePairing() external syncBlock countCall("togglePairing") {
+        vm.prank(admin);
+        if (secondChainAllowed) zr.disallowChain(walletTypeId, chains[1]);
+        else zr.allowChain(walletTypeId, chains[1]);
+        secondChainAllowed = !secondChainAllowed;
+    }
+
+    /// @notice The fee role sweeps the surplus: exactly the force-sent ether, or a revert when there is none.
+    function sweepSurplus() external syncBlock countCall("sweepSurplus") {
+        address sink = makeAddr("sweepSink");
+        uint256 before = sink.balance;
+        vm.prank(feeManager);
+        try zr.sweepSurplus(sink) {
+            if (sink.balance - before != ghost.forced) violations.sweptAccounted++;
+            ghost.forced = 0;
+        } catch {
+            if (ghost.forced != 0) violations.validCallReverted++;
+        }
+    }
+
     /// @notice The admin sets a request kind's response gas (within bounds).
     function setResponseGas(uint256 kindSeed, uint256 gas) external syncBlock countCall("setResponseGas") {
         vm.prank(admin);
@@ -436,7 +501,7 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
 
     /// @notice Logs how often each action ran and the ghost totals.
     function callSummary() external view {
-        string[21] memory names = [
+        string[27] memory names = [
             "requestKey",
             "requestSign",
             "answerKey",
@@ -448,10 +513,16 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
             "answerKeyBatch",
             "reject",
             "reclaim",
+            "reclaim.stopped",
             "resettle",
             "withdraw",
+            "withdrawFor",
             "withdrawFees",
+            "sweepSurplus",
             "setMpcFee",
+            "setKeyMpcFee",
+            "setMinGasPrice",
+            "togglePairing",
             "setResponseGas",
             "setGasBuffer",
             "setRequestTtl",
@@ -531,6 +602,11 @@ contract ZrSignHandler is CommonBase, StdCheats, StdUtils, ZrSignGhosts {
         openIds.pop();
         delete openPos[id];
         settledIds.push(id);
+    }
+
+    /// @dev Whether the registry stopped the request: a sign request for the second chain while it is disallowed.
+    function _stopped(IZrSign.Request memory rec) internal view returns (bool) {
+        return rec.kind != IZrSign.RequestKind.Key && rec.dstChainId == chains[1] && !secondChainAllowed;
     }
 
     function _noteUnexpectedAccept(uint64 deadline) internal {

@@ -29,7 +29,7 @@ contract ZrSignInvariantsTest is ZrSignBase {
             [LOCAL_ID, MAINNET_ID]
         );
         // Weighted: the request → answer → sign pipeline runs more often than admin and environment actions.
-        bytes4[] memory selectors = new bytes4[](25);
+        bytes4[] memory selectors = new bytes4[](31);
         selectors[0] = ZrSignHandler.requestKey.selector;
         selectors[1] = ZrSignHandler.requestKey.selector;
         selectors[2] = ZrSignHandler.requestKey.selector;
@@ -55,18 +55,26 @@ contract ZrSignInvariantsTest is ZrSignBase {
         selectors[22] = ZrSignHandler.advanceBlocks.selector;
         selectors[23] = ZrSignHandler.advanceBlocks.selector;
         selectors[24] = ZrSignHandler.forceSend.selector;
+        selectors[25] = ZrSignHandler.withdrawFor.selector;
+        selectors[26] = ZrSignHandler.sweepSurplus.selector;
+        selectors[27] = ZrSignHandler.setKeyMpcFee.selector;
+        selectors[28] = ZrSignHandler.setMinGasPrice.selector;
+        selectors[29] = ZrSignHandler.togglePairing.selector;
+        selectors[30] = ZrSignHandler.reclaim.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
 
     /// @notice §6: balance == Σ escrow + Σ claimable + protocol fees, and that sum == ghost deposits − withdrawals;
-    /// force-sent ether only makes the balance larger.
+    /// force-sent ether only makes the balance larger, and a sweep takes exactly it (nothing accounted).
     function invariant_etherConservation() public view {
         ZrSignGhosts.Totals memory t = handler.totals();
         uint256 owed = zr.totalEscrow() + zr.totalClaimable() + zr.protocolFees();
         assertEq(owed, t.deposits - t.withdrawals, "owed != deposits - withdrawals");
         assertEq(address(zr).balance, owed + t.forced, "balance != owed + forced");
         assertGe(address(zr).balance, owed, "balance < owed");
+        assertEq(handler.violationsOf().sweptAccounted, 0, "a sweep paid other than the force-sent ether");
+        assertEq(handler.violationsOf().paidToCaller, 0, "withdrawFor paid other than the account's balance");
     }
 
     /// @notice totalEscrow is the escrow of the open requests; every claimable balance matches its ghost.
@@ -143,6 +151,7 @@ contract ZrSignInvariantsTest is ZrSignBase {
         }
         assertEq(handler.violationsOf().lateAnswerAccepted, 0, "late answer accepted");
         assertEq(handler.violationsOf().pausedBypass, 0, "accepted while paused");
+        assertEq(handler.violationsOf().stoppedAccepted, 0, "a request or answer for a disallowed pairing accepted");
     }
 
     /// @notice Protocol fees change only by answered requests (their service fee) and withdrawFees.
@@ -181,6 +190,19 @@ contract ZrSignInvariantsTest is ZrSignBase {
         handler.reclaim(0, 0);
         assertEq(uint8(zr.requestStatus(3)), uint8(IZrSign.RequestStatus.Rejected), "rejected");
         assertEq(uint8(zr.requestStatus(4)), uint8(IZrSign.RequestStatus.Reclaimed), "reclaimed");
+        // The new money paths move money too: a stopped request reclaimed at once, withdrawFor, a sweep.
+        handler.requestSign(0, 0, 0, 1, 0); // a hash request for the second chain
+        handler.togglePairing();
+        uint256 id = zr.nextRequestId() - 1;
+        handler.reclaim(0, 0);
+        assertEq(uint8(zr.requestStatus(id)), uint8(IZrSign.RequestStatus.Reclaimed), "stopped request reclaimed");
+        uint256 owed = zr.claimable(handler.actors(0));
+        assertGt(owed, 0);
+        handler.withdrawFor(1, 0, false);
+        assertEq(zr.claimable(handler.actors(0)), 0, "withdrawFor paid");
+        handler.forceSend(1 ether);
+        handler.sweepSurplus();
+        assertEq(handler.totals().forced, 0, "swept");
         assertEq(handler.violationsOf().validCallReverted, 0, "no valid call reverted");
     }
 }

@@ -54,6 +54,7 @@ contract DeployScriptTest is Test {
         cfg.chains[0] = DeployConfig.EvmChain("eip155:31337", 31_337);
         cfg.chains[1] = DeployConfig.EvmChain("eip155:31338", 31_338);
         cfg.mpcFee = 0.002 ether;
+        cfg.keyMpcFee = 0.002 ether;
     }
 
     function test_run_readsEnvironment() public {
@@ -63,6 +64,7 @@ contract DeployScriptTest is Test {
         vm.setEnv("ZRSIGN_ROOT_PUBKEY", vm.toString(ZrKeys.publicKey(ROOT_SECRET)));
         vm.setEnv("ZRSIGN_CHAINS", "eip155:31337, eip155:31338");
         vm.setEnv("ZRSIGN_MPC_FEE", "2000000000000000");
+        vm.setEnv("ZRSIGN_MIN_GAS_PRICE", "0");
 
         DeployHarness script = new DeployHarness();
         DeployConfig.Config memory cfg = script.load();
@@ -70,6 +72,8 @@ contract DeployScriptTest is Test {
         assertEq(cfg.admin, cfg.deployer, "ZRSIGN_ADMIN defaults to the deployer");
         assertEq(cfg.mpc, mpc);
         assertEq(cfg.mpcFee, 0.002 ether);
+        assertEq(cfg.keyMpcFee, 0.002 ether, "ZRSIGN_KEY_MPC_FEE defaults to ZRSIGN_MPC_FEE");
+        assertEq(cfg.minGasPrice, 0);
         assertEq(cfg.chains.length, 2);
 
         (address proxy, address implementation) = script.run();
@@ -188,6 +192,8 @@ contract DeployScriptTest is Test {
         assertEq(wt.purpose, 44);
         assertEq(wt.coinType, 60);
         assertEq(wt.mpcFee, cfg.mpcFee);
+        assertEq(IZrSign(proxy).feeConfig().keyMpcFee, cfg.keyMpcFee);
+        assertEq(IZrSign(proxy).feeConfig().minGasPrice, cfg.minGasPrice);
 
         for (uint256 i; i < cfg.chains.length; ++i) {
             bytes32 chainId = keccak256(bytes(cfg.chains[i].caip2));

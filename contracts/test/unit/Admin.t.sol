@@ -13,20 +13,28 @@ contract AdminTest is ZrSignBase {
         bytes32 expected =
             keccak256(abi.encode(uint256(keccak256("zrsign.storage.ZrSign")) - 1)) & ~bytes32(uint256(0xff));
         assertEq(zr.STORAGE_SLOT(), expected);
-        // The hot config slot (first word): 4 × uint32 gas, uint16 buffer, uint32 TTL, then uint64 nextRequestId.
+        // The hot config slot (first word): uint24 key gas, uint24 sign gas, uint8 buffer, uint24 TTL, uint64
+        // nextRequestId, uint64 minGasPrice, uint32 current key version.
         uint256 word = uint256(vm.load(address(zr), expected));
-        assertEq((word >> 176) & type(uint64).max, zr.nextRequestId());
-        assertEq(word & type(uint32).max, 150_000);
+        assertEq(word & type(uint24).max, KEY_GAS);
+        assertEq((word >> 24) & type(uint24).max, SIGN_GAS);
+        assertEq((word >> 48) & type(uint8).max, 10);
+        assertEq((word >> 56) & type(uint24).max, 7200);
+        assertEq((word >> 80) & type(uint64).max, zr.nextRequestId());
+        assertEq((word >> 144) & type(uint64).max, 0);
+        assertEq((word >> 208) & type(uint32).max, zr.currentKeyVersion());
     }
 
     function test_initialize_defaults() public view {
         IZrSign.FeeConfig memory c = zr.feeConfig();
-        assertEq(c.responseGas[0], 150_000);
-        assertEq(c.responseGas[1], 60_000);
-        assertEq(c.responseGas[2], 60_000);
-        assertEq(c.responseGas[3], 60_000);
+        assertEq(c.responseGas[0], KEY_GAS);
+        assertEq(c.responseGas[1], SIGN_GAS);
+        assertEq(c.responseGas[2], SIGN_GAS);
+        assertEq(c.responseGas[3], SIGN_GAS);
         assertEq(c.gasBufferPct, 10);
         assertEq(c.requestTtl, 7200);
+        assertEq(c.minGasPrice, 0);
+        assertEq(c.keyMpcFee, MPC_FEE); // set by the fixture (a fresh deployment starts at 0)
         assertEq(zr.nextRequestId(), 1);
         assertEq(zr.getTraceId(), 0);
     }
@@ -38,9 +46,20 @@ contract AdminTest is ZrSignBase {
 
     function test_setters_updateAndEmit() public {
         vm.startPrank(admin);
+        // Any sign kind sets the one figure the sign kinds share, with an event per sign kind.
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseGasSet(IZrSign.RequestKind.Hash, 70_000);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseGasSet(IZrSign.RequestKind.Data, 70_000);
         vm.expectEmit(address(zr));
         emit IZrSign.ZrResponseGasSet(IZrSign.RequestKind.Tx, 70_000);
         zr.setResponseGas(IZrSign.RequestKind.Tx, 70_000);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrMinGasPriceSet(3 gwei);
+        zr.setMinGasPrice(3 gwei);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrKeyMpcFeeSet(9);
+        zr.setKeyMpcFee(9);
         vm.expectEmit(address(zr));
         emit IZrSign.ZrGasBufferSet(25);
         zr.setGasBuffer(25);
@@ -52,11 +71,19 @@ contract AdminTest is ZrSignBase {
         zr.setMpcFee(EVM, 7);
         vm.stopPrank();
         IZrSign.FeeConfig memory c = zr.feeConfig();
+        assertEq(c.responseGas[1], 70_000);
+        assertEq(c.responseGas[2], 70_000);
         assertEq(c.responseGas[3], 70_000);
         assertEq(c.gasBufferPct, 25);
         assertEq(c.requestTtl, 100);
+        assertEq(c.minGasPrice, 3 gwei);
+        assertEq(c.keyMpcFee, 9);
         assertEq(zr.walletType(EVM).mpcFee, 7);
-        assertEq(zr.signFee(EVM, IZrSign.RequestKind.Tx), 7 + 70_000 * BASEFEE * 125 / 100);
+        // The quote's gas price is max(basefee, minGasPrice): 3 gwei here (basefee 1 gwei).
+        assertEq(zr.signFee(EVM, IZrSign.RequestKind.Hash), 7 + 70_000 * 3 gwei * 125 / 100);
+        assertEq(zr.keyFee(EVM, 2), 2 * 9 + uint256(KEY_GAS) * 3 gwei * 125 / 100);
+        vm.fee(4 gwei);
+        assertEq(zr.signFee(EVM, IZrSign.RequestKind.Tx), 7 + 70_000 * 4 gwei * 125 / 100);
     }
 
     function test_RevertWhen_settingsOutOfBounds() public {
@@ -73,12 +100,18 @@ contract AdminTest is ZrSignBase {
         zr.setRequestTtl(1_000_001);
         vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignUnknownWalletType.selector, bytes32("x")));
         zr.setMpcFee(bytes32("x"), 1);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignFeeOutOfBounds.selector, 1 ether + 1, 1 ether));
+        zr.setKeyMpcFee(1 ether + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IZrSign.ZrSignMinGasPriceOutOfBounds.selector, 10_000 gwei + 1, 10_000 gwei)
+        );
+        zr.setMinGasPrice(10_000 gwei + 1);
         vm.stopPrank();
     }
 
     function test_RevertWhen_adminFunctionsWithoutRole() public {
         bytes32 role = zr.DEFAULT_ADMIN_ROLE();
-        bytes[] memory calls = new bytes[](13);
+        bytes[] memory calls = new bytes[](15);
         calls[0] = abi.encodeCall(ZrSign.setRootKey, (_publicKey(1)));
         calls[1] = abi.encodeCall(ZrSign.addWalletType, (84, 0, 0));
         calls[2] = abi.encodeCall(ZrSign.removeWalletType, (EVM));
@@ -92,6 +125,8 @@ contract AdminTest is ZrSignBase {
         calls[10] = abi.encodeCall(ZrSign.setRequestTtl, (100));
         calls[11] = abi.encodeWithSelector(zr.upgradeToAndCall.selector, address(impl), "");
         calls[12] = abi.encodeWithSelector(zr.grantRole.selector, zr.MPC_ROLE(), bob);
+        calls[13] = abi.encodeCall(ZrSign.setMinGasPrice, (1));
+        calls[14] = abi.encodeCall(ZrSign.setKeyMpcFee, (1));
         for (uint256 i; i < calls.length; ++i) {
             vm.prank(mpc);
             (bool ok, bytes memory ret) = address(zr).call(calls[i]);

@@ -17,7 +17,7 @@ contract KeysTest is ZrSignBase {
         assertEq(r.keyVersion, 1);
         assertEq(r.deadline, block.number + 7200);
         assertEq(r.serviceFee, MPC_FEE);
-        assertEq(r.gasFee, 150_000 * BASEFEE * 110 / 100);
+        assertEq(r.gasFee, KEY_GAS * BASEFEE * 110 / 100);
         assertEq(zr.keyCount(alice, EVM), 1);
         assertEq(zr.requestCommitment(id), keccak256(abi.encode(r)));
         assertEq(uint8(zr.requestStatus(id)), uint8(IZrSign.RequestStatus.Open));
@@ -53,11 +53,28 @@ contract KeysErrorsTest is ZrSignBase {
     }
 
     function test_RevertWhen_zrKeyReqInvalidOptions() public {
-        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignInvalidOptions.selector, 3));
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignInvalidOptions.selector, 0));
         vm.prank(alice);
-        zr.zrKeyReq{value: 1 ether}(IZrSign.ZrKeyReqParams(alice, EVM, 3));
+        zr.zrKeyReq{value: 1 ether}(IZrSign.ZrKeyReqParams(alice, EVM, 0));
         vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignInvalidOptions.selector, 0));
         zr.keyFee(EVM, 0);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignInvalidOptions.selector, 0));
+        zr.estimateFee(uint8(0), 0);
+    }
+
+    /// @dev v1 accepts any non-zero service level; the service fee is keyMpcFee × options (v1: mpcFee × options),
+    /// and the quote (both forms) is exactly what the request escrows.
+    function testFuzz_zrKeyReq_anyNonZeroOptionsScaleFee(uint8 options) public {
+        options = uint8(bound(options, 1, type(uint8).max));
+        (uint256 mpcPart,, uint256 total) = zr.estimateFee(options, 0);
+        assertEq(mpcPart, uint256(MPC_FEE) * options);
+        assertEq(total, zr.keyFee(EVM, options));
+        (uint256 id, IZrSign.Request memory r) = _requestKeyFor(bob, alice, EVM, options);
+        assertEq(r.serviceFee, uint256(MPC_FEE) * options);
+        assertEq(uint256(r.serviceFee) + r.gasFee, total);
+        assertEq(zr.claimable(bob), 0, "nothing credited back");
+        _answerKey(id, r);
+        _assertConservation(zr);
     }
 
     function test_RevertWhen_zrKeyReqZeroOwner() public {

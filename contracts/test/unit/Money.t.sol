@@ -40,6 +40,39 @@ contract RevertingReceiver {
     }
 }
 
+/// @dev A contract with a credit and no call to withdraw it (like a v1 dapp); on receiving ether it tries to re-enter
+/// withdrawFor (for itself) when `reenter` is set.
+contract PassiveCreditor {
+    IZrSign internal immutable zr;
+    bool public reenter;
+    uint256 public received;
+
+    constructor(IZrSign zr_) {
+        zr = zr_;
+    }
+
+    function request(bytes32 walletTypeId, uint256 value) external payable {
+        zr.zrKeyReq{value: value}(IZrSign.ZrKeyReqParams(address(this), walletTypeId, 1));
+    }
+
+    function setReenter(bool on) external {
+        reenter = on;
+    }
+
+    receive() external payable {
+        received += msg.value;
+        if (reenter) zr.withdrawFor(address(this));
+    }
+}
+
+/// @dev Sends its balance to `target` by SELFDESTRUCT in its constructor (EIP-6780 keeps that transfer): ether that
+/// no function of the target accepted.
+contract ForceSender {
+    constructor(address payable target) payable {
+        selfdestruct(target);
+    }
+}
+
 contract MoneyTest is ZrSignBase {
     function test_reclaim_afterDeadlineCreditsFullEscrow() public {
         (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
@@ -173,6 +206,120 @@ contract MoneyTest is ZrSignBase {
         zr.withdrawFees(bob, 0);
     }
 
+    /// @dev Issue 10.3: anyone pays an account's claimable balance to that account, never to the caller.
+    function test_withdrawFor_paysAccountNotCaller() public {
+        PassiveCreditor creditor = new PassiveCreditor(zr);
+        uint256 fee = zr.keyFee(EVM, 1);
+        creditor.request{value: fee + 0.5 ether}(EVM, fee + 0.5 ether);
+        assertEq(zr.claimable(address(creditor)), 0.5 ether);
+        uint256 bobBefore = bob.balance;
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrWithdrawn(address(creditor), 0.5 ether);
+        vm.prank(bob);
+        zr.withdrawFor(address(creditor));
+        assertEq(creditor.received(), 0.5 ether);
+        assertEq(address(creditor).balance, 0.5 ether);
+        assertEq(bob.balance, bobBefore, "the caller gets nothing");
+        assertEq(zr.claimable(address(creditor)), 0);
+        _assertConservation(zr);
+    }
+
+    function test_RevertWhen_withdrawForNothing() public {
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignNothingToWithdraw.selector, alice));
+        vm.prank(bob);
+        zr.withdrawFor(alice);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignNothingToWithdraw.selector, address(0)));
+        zr.withdrawFor(address(0));
+    }
+
+    /// @dev A receiver that refuses the ether keeps its credit: the call reverts with a typed error, nothing moves.
+    function test_RevertWhen_withdrawForRevertingReceiver_keepsCredit() public {
+        RevertingReceiver receiver = new RevertingReceiver();
+        (uint256 id, IZrSign.Request memory r) = _requestKeyFor(alice, alice, EVM, 1);
+        _answerKey(id, r);
+        // Credit the receiver: a key request it pays for another owner, reclaimed after its deadline.
+        uint256 fee = zr.keyFee(EVM, 1);
+        vm.deal(address(receiver), fee);
+        vm.recordLogs();
+        vm.prank(address(receiver));
+        uint256 id2 = zr.zrKeyReq{value: fee}(IZrSign.ZrKeyReqParams(alice, EVM, 1));
+        IZrSign.Request memory r2 = _keyRequestFromLogs(vm.getRecordedLogs());
+        vm.roll(uint256(r2.deadline) + 1);
+        zr.reclaim(id2, r2);
+        assertEq(zr.claimable(address(receiver)), fee);
+        uint256 totalBefore = zr.totalClaimable();
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignTransferFailed.selector, address(receiver), fee));
+        vm.prank(bob);
+        zr.withdrawFor(address(receiver));
+        assertEq(zr.claimable(address(receiver)), fee, "credit kept");
+        assertEq(zr.totalClaimable(), totalBefore);
+        _assertConservation(zr);
+    }
+
+    /// @dev withdrawFor shares withdraw's guard: the receiver re-entering fails the whole payout (credit kept).
+    function test_RevertWhen_withdrawForReentered() public {
+        PassiveCreditor creditor = new PassiveCreditor(zr);
+        uint256 fee = zr.keyFee(EVM, 1);
+        creditor.request{value: fee + 1 ether}(EVM, fee + 1 ether);
+        creditor.setReenter(true);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignTransferFailed.selector, address(creditor), 1 ether));
+        zr.withdrawFor(address(creditor));
+        assertEq(zr.claimable(address(creditor)), 1 ether);
+        creditor.setReenter(false);
+        zr.withdrawFor(address(creditor));
+        assertEq(creditor.received(), 1 ether);
+        _assertConservation(zr);
+    }
+
+    /// @dev Issue 10.10: FEE_ROLE sweeps exactly the force-sent ether; escrow, claimable and fees stay.
+    function test_sweepSurplus_paysExactlyForcedEther() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice); // escrow
+        _answerKey(id, r); // protocol fees + responder claimable
+        _requestKeyFor(bob, alice, EVM, 2); // more escrow
+        uint256 owed = zr.totalEscrow() + zr.totalClaimable() + zr.protocolFees();
+        new ForceSender{value: 0.3 ether}(payable(address(zr)));
+        assertEq(address(zr).balance, owed + 0.3 ether);
+        address sink = makeAddr("sink");
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrSurplusSwept(sink, 0.3 ether);
+        vm.prank(feeCollector);
+        zr.sweepSurplus(sink);
+        assertEq(sink.balance, 0.3 ether);
+        assertEq(address(zr).balance, owed, "nothing accounted moved");
+        _assertConservation(zr);
+        vm.expectRevert(IZrSign.ZrSignNoSurplus.selector);
+        vm.prank(feeCollector);
+        zr.sweepSurplus(sink);
+    }
+
+    function test_RevertWhen_sweepSurplusInvalid() public {
+        vm.deal(address(zr), 1 ether);
+        vm.startPrank(feeCollector);
+        vm.expectRevert(IZrSign.ZrSignZeroAddress.selector);
+        zr.sweepSurplus(address(0));
+        RevertingReceiver receiver = new RevertingReceiver();
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignTransferFailed.selector, address(receiver), 1 ether));
+        zr.sweepSurplus(address(receiver));
+        vm.stopPrank();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, bob, zr.FEE_ROLE())
+        );
+        vm.prank(bob);
+        zr.sweepSurplus(bob);
+    }
+
+    /// @dev Issue 10.9: with a minimum gas price the responder's part is non-zero even at base fee 0.
+    function test_minGasPrice_floorsTheQuote() public {
+        vm.fee(0);
+        assertEq(zr.keyFee(EVM, 1), MPC_FEE, "no gas part at base fee 0 without a floor");
+        vm.prank(admin);
+        zr.setMinGasPrice(2 gwei);
+        (, IZrSign.Request memory r) = _requestKey(alice);
+        assertEq(r.gasFee, uint256(KEY_GAS) * 2 gwei * 110 / 100);
+        vm.fee(5 gwei); // above the floor, the base fee counts
+        assertEq(zr.keyFee(EVM, 1), MPC_FEE + uint256(KEY_GAS) * 5 gwei * 110 / 100);
+    }
+
     /// @dev Fee/escrow arithmetic: for any basefee, fee settings and overpayment, escrow + credited excess equals
     /// msg.value, the escrow is the quote, and conservation holds through answer and withdrawals.
     function testFuzz_feeEscrow_conserved(
@@ -190,9 +337,10 @@ contract MoneyTest is ZrSignBase {
         hashGas = uint32(bound(hashGas, 0, zr.MAX_RESPONSE_GAS()));
         buffer = uint16(bound(buffer, 0, zr.MAX_GAS_BUFFER_PCT()));
         overpay = bound(overpay, 0, 100 ether);
-        options = uint8(bound(options, 1, 2));
+        options = uint8(bound(options, 1, type(uint8).max));
         vm.startPrank(admin);
         zr.setMpcFee(EVM, mpcFee);
+        zr.setKeyMpcFee(mpcFee);
         zr.setResponseGas(IZrSign.RequestKind.Key, keyGas);
         zr.setResponseGas(IZrSign.RequestKind.Hash, hashGas);
         zr.setGasBuffer(buffer);

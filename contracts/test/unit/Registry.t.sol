@@ -55,6 +55,11 @@ contract RegistryTest is ZrSignBase {
         assertFalse(zr.isWalletTypeSupported(EVM));
         assertFalse(zr.isChainIdSupported(EVM, MAINNET));
         assertEq(zr.keyOf(alice, EVM, index).evmAddress, vm.addr(_childSecretOf(alice, EVM, index)));
+        IZrSign.WalletTypeInfo memory info = zr.walletType(EVM);
+        assertEq(info.purpose, 44, "purpose kept for the key format");
+        assertEq(info.coinType, 60);
+        assertFalse(info.supported);
+        assertEq(info.mpcFee, 0);
 
         vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignUnknownWalletType.selector, EVM));
         vm.prank(alice);
@@ -69,6 +74,111 @@ contract RegistryTest is ZrSignBase {
         vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignChainNotAllowed.selector, EVM, MAINNET));
         vm.prank(alice);
         zr.zrSignHash{value: 1 ether}(IZrSign.ZrSignParams(EVM, index, MAINNET, new bytes(32), false));
+    }
+
+    /// @dev Issue 10.8: removing a wallet type stops its open requests — answers (single and batch) revert / are
+    /// skipped with the error a new request would get, and both can be reclaimed at once, before their deadline.
+    function test_removeWalletType_stopsOpenRequests() public {
+        uint256 index = _newKey(alice);
+        (uint256 keyId, IZrSign.Request memory keyReq) = _requestKey(alice);
+        (uint256 signId, IZrSign.Request memory signReq) = _signHashRequest(alice, index, keccak256("stopped"));
+        vm.prank(admin);
+        zr.removeWalletType(EVM);
+
+        bytes memory unknown = abi.encodeWithSelector(IZrSign.ZrSignUnknownWalletType.selector, EVM);
+        bytes memory pub = _publicKey(_childSecretOf(alice, EVM, keyReq.walletIndex));
+        vm.expectRevert(unknown);
+        vm.prank(mpc);
+        zr.zrKeyRes(keyId, keyReq, pub);
+        vm.expectRevert(unknown);
+        vm.prank(mpc);
+        zr.zrSignRes(signId, signReq, _signatureFor(signReq));
+        IZrSign.KeyResponse[] memory keys = new IZrSign.KeyResponse[](1);
+        keys[0] = IZrSign.KeyResponse(keyId, keyReq, pub);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(keyId, IZrSign.ZrSignUnknownWalletType.selector);
+        vm.prank(mpc);
+        assertEq(zr.zrKeyResBatch(keys), 0);
+
+        assertLt(block.number, keyReq.deadline);
+        uint256 before = zr.claimable(alice);
+        zr.reclaim(keyId, keyReq);
+        zr.reclaim(signId, signReq);
+        assertEq(
+            zr.claimable(alice),
+            before + keyReq.serviceFee + keyReq.gasFee + signReq.serviceFee + signReq.gasFee,
+            "full escrow back at once"
+        );
+        assertEq(uint8(zr.requestStatus(signId)), uint8(IZrSign.RequestStatus.Reclaimed));
+        _assertConservation(zr);
+    }
+
+    /// @dev Issue 10.8: removing a chain (or disallowing the pairing) stops the open sign requests for it; re-allowing
+    /// the pairing makes them answerable again (and no longer reclaimable before their deadline).
+    function test_removeChainAndDisallow_stopOpenSignRequests() public {
+        uint256 index = _newKey(alice);
+        (uint256 onMainnet, IZrSign.Request memory r1) = _signHashRequest(alice, index, keccak256("mainnet"));
+        (uint256 onLocal, IZrSign.Request memory r2,) =
+            _signRequest(alice, IZrSign.RequestKind.Hash, index, LOCAL, abi.encodePacked(keccak256("local")), false);
+        vm.startPrank(admin);
+        zr.removeChain(MAINNET);
+        zr.disallowChain(EVM, LOCAL);
+        vm.stopPrank();
+
+        IZrSign.SignResponse[] memory items = new IZrSign.SignResponse[](2);
+        items[0] = IZrSign.SignResponse(onMainnet, r1, _signatureFor(r1));
+        items[1] = IZrSign.SignResponse(onLocal, r2, _signatureFor(r2));
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(onMainnet, IZrSign.ZrSignUnknownChain.selector);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(onLocal, IZrSign.ZrSignChainNotAllowed.selector);
+        vm.prank(mpc);
+        assertEq(zr.zrSignResBatch(items), 0);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignChainNotAllowed.selector, EVM, LOCAL));
+        vm.prank(mpc);
+        zr.zrSignRes(onLocal, r2, items[1].signature);
+
+        zr.reclaim(onMainnet, r1); // at once
+        vm.prank(admin);
+        zr.allowChain(EVM, LOCAL);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignRequestNotExpired.selector, onLocal, r2.deadline));
+        zr.reclaim(onLocal, r2);
+        vm.prank(mpc);
+        zr.zrSignRes(onLocal, r2, items[1].signature);
+        assertEq(uint8(zr.requestStatus(onLocal)), uint8(IZrSign.RequestStatus.Answered));
+        _assertConservation(zr);
+    }
+
+    /// @dev A rejection still settles a stopped request (it refunds the service fee to the requester).
+    function test_zrReject_settlesStoppedRequest() public {
+        uint256 index = _newKey(alice);
+        (uint256 id, IZrSign.Request memory r) = _signHashRequest(alice, index, keccak256("x"));
+        vm.prank(admin);
+        zr.removeChain(MAINNET);
+        vm.prank(mpc);
+        zr.zrReject(id, r, 1);
+        assertEq(uint8(zr.requestStatus(id)), uint8(IZrSign.RequestStatus.Rejected));
+    }
+
+    /// @dev Sign requests read the wallet type's fee from its pairings: setting it updates every pairing.
+    function test_setMpcFee_updatesEveryPairing() public {
+        uint256 index = _newKey(alice);
+        vm.prank(admin);
+        zr.setMpcFee(EVM, 123);
+        (, IZrSign.Request memory r1) = _signHashRequest(alice, index, keccak256("a"));
+        (, IZrSign.Request memory r2,) =
+            _signRequest(alice, IZrSign.RequestKind.Hash, index, LOCAL, abi.encodePacked(keccak256("b")), false);
+        assertEq(r1.serviceFee, 123);
+        assertEq(r2.serviceFee, 123);
+        // A pairing allowed later carries the current fee too.
+        vm.startPrank(admin);
+        zr.addChain("eip155:10", IZrSign.ChainFamily.Evm, 10);
+        zr.allowChain(EVM, keccak256("eip155:10"));
+        vm.stopPrank();
+        (, IZrSign.Request memory r3,) = _signRequest(
+            alice, IZrSign.RequestKind.Hash, index, keccak256("eip155:10"), abi.encodePacked(keccak256("c")), false
+        );
+        assertEq(r3.serviceFee, 123);
     }
 
     function test_RevertWhen_removeWalletTypeUnknown() public {

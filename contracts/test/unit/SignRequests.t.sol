@@ -28,7 +28,7 @@ contract SignRequestsTest is ZrSignBase {
         assertEq(r.requester, alice);
         assertEq(r.dstChainId, MAINNET);
         assertEq(r.serviceFee, MPC_FEE);
-        assertEq(r.gasFee, 60_000 * BASEFEE * 110 / 100);
+        assertEq(r.gasFee, SIGN_GAS * BASEFEE * 110 / 100);
         assertEq(zr.requestCommitment(id), keccak256(abi.encode(r)));
         _assertConservation(zr);
     }
@@ -67,7 +67,7 @@ contract SignRequestsTest is ZrSignBase {
         assertEq(r.digest, keccak256(payload));
     }
 
-    function testFuzz_zrSignTx_legacyChainIdBinding(uint64 chainId, uint256 nonce, uint256 value, uint256 dataLength)
+    function testFuzz_zrSignTx_legacyChainIdBinding(uint64 chainId, uint64 nonce, uint256 value, uint256 dataLength)
         public
     {
         chainId = uint64(bound(chainId, 2, type(uint64).max));
@@ -107,26 +107,30 @@ contract SignRequestsTest is ZrSignBase {
         );
     }
 
+    /// @dev Through the contract; every malformation and its fault: `unit/TxPayload.t.sol`.
     function test_RevertWhen_zrSignTxMalformed() public {
         bytes memory good = _legacyTx(1, bob, 1, "", LOCAL_ID);
-        _expectInvalidTx("", 0);
-        _expectInvalidTx(hex"01c0", 0); // unknown type
-        _expectInvalidTx(hex"80", 0); // not a list
+        _expectInvalidTx("", 0, IZrSign.TxPayloadFault.UnknownType);
+        _expectInvalidTx(hex"01c0", 0, IZrSign.TxPayloadFault.UnknownType);
+        _expectInvalidTx(hex"80", 0, IZrSign.TxPayloadFault.UnknownType); // not a list
         bytes memory truncated = new bytes(good.length - 1);
         for (uint256 i; i < truncated.length; ++i) {
             truncated[i] = good[i];
         }
-        _expectInvalidTx(truncated, 0);
-        _expectInvalidTx(bytes.concat(good, hex"00"), 0); // trailing byte
+        _expectInvalidTx(truncated, 0, IZrSign.TxPayloadFault.Truncated);
+        _expectInvalidTx(bytes.concat(good, hex"00"), good.length, IZrSign.TxPayloadFault.TrailingBytes);
         bytes memory signedR = bytes.concat(good);
-        signedR[good.length - 2] = 0x01; // r slot not zero
-        _expectInvalidTx(signedR, good.length - 2);
-        _expectInvalidTx(hex"c3808080", 4); // too few items: walk runs past the end
-        _expectInvalidTx(hex"02c0", 2); // EIP-1559 with empty list
+        signedR[good.length - 2] = 0x01; // r slot not empty
+        _expectInvalidTx(signedR, good.length - 2, IZrSign.TxPayloadFault.NonEmptySignature);
+        _expectInvalidTx(hex"c3808080", 4, IZrSign.TxPayloadFault.Truncated); // too few items
+        _expectInvalidTx(hex"02c0", 2, IZrSign.TxPayloadFault.Truncated); // EIP-1559 with an empty list
+        bytes memory leadingZero = _legacyTx(1, bob, 1, "", LOCAL_ID);
+        leadingZero[1] = 0x00; // nonce 0x01 → 0x00
+        _expectInvalidTx(leadingZero, 1, IZrSign.TxPayloadFault.LeadingZero);
     }
 
-    function _expectInvalidTx(bytes memory payload, uint256 offset) internal {
-        _expectTxRevert(payload, abi.encodeWithSelector(IZrSign.ZrSignInvalidTxPayload.selector, offset));
+    function _expectInvalidTx(bytes memory payload, uint256 offset, IZrSign.TxPayloadFault fault) internal {
+        _expectTxRevert(payload, abi.encodeWithSelector(IZrSign.ZrSignInvalidTxPayload.selector, offset, fault));
     }
 
     function _expectTxRevert(bytes memory payload, bytes memory err) internal {

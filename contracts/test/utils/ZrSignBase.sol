@@ -11,8 +11,8 @@ import {KeyDerivation} from "../../libraries/KeyDerivation.sol";
 
 /// @title ZrSignBase — shared fixture for every ZrSign suite
 /// @notice Deploys implementation + proxy, grants the roles to named actors, sets a root key from a fixed root
-/// secret, registers the EVM wallet type (44, 60) and the chains eip155:1 and eip155:31337 (allowed for it), sets
-/// the base fee, and offers helpers that request, answer and sign exactly as the MPC responder does.
+/// secret, registers the EVM wallet type (44, 60) with sign fee MPC_FEE (and the key MPC fee MPC_FEE) and the chains
+/// eip155:1 and eip155:31337 (allowed for it), sets the base fee, and offers helpers that request, answer and sign exactly as the MPC responder does.
 /// @dev Helpers that capture a request record call `vm.recordLogs()` / `vm.getRecordedLogs()`: a test that records
 /// logs itself must read them before calling such a helper.
 abstract contract ZrSignBase is Test {
@@ -24,6 +24,9 @@ abstract contract ZrSignBase is Test {
     uint48 internal constant ADMIN_DELAY = 1 days;
     uint64 internal constant MAINNET_ID = 1;
     uint64 internal constant LOCAL_ID = 31_337;
+    /// @dev The default response gas of a key answer and of a sign answer (any sign kind).
+    uint32 internal constant KEY_GAS = 125_000;
+    uint32 internal constant SIGN_GAS = 75_000;
 
     bytes32 internal constant EVM = 0xe146c2986893c43af5ff396310220be92058fb9f4ce76b929b80ef0d5307100a;
     bytes32 internal constant MAINNET = keccak256("eip155:1");
@@ -61,6 +64,7 @@ abstract contract ZrSignBase is Test {
         z.grantRole(z.PAUSER_ROLE(), pauser);
         z.setRootKey(_publicKey(ROOT_SECRET));
         z.addWalletType(44, 60, MPC_FEE);
+        z.setKeyMpcFee(MPC_FEE);
         z.addChain("eip155:1", IZrSign.ChainFamily.Evm, MAINNET_ID);
         z.addChain("eip155:31337", IZrSign.ChainFamily.Evm, LOCAL_ID);
         z.allowChain(EVM, MAINNET);

@@ -59,6 +59,12 @@ pub struct Args {
     /// MPC service fee of each wallet type, wei [default: 0].
     #[arg(long, env = "ZRSIGN_MPC_FEE", value_name = "WEI", help_heading = "Plan")]
     mpc_fee: Option<u128>,
+    /// Key request MPC fee per unit of options, wei [default: --mpc-fee].
+    #[arg(long, env = "ZRSIGN_KEY_MPC_FEE", value_name = "WEI", help_heading = "Plan")]
+    key_mpc_fee: Option<u128>,
+    /// Minimum gas price of a quote's responder part, wei [default: 0, the base fee alone].
+    #[arg(long, env = "ZRSIGN_MIN_GAS_PRICE", value_name = "WEI", help_heading = "Plan")]
+    min_gas_price: Option<u64>,
     /// Blocks a request stays answerable [default: the contract's].
     #[arg(long, value_name = "BLOCKS", help_heading = "Plan")]
     request_ttl: Option<u32>,
@@ -131,6 +137,8 @@ impl Args {
                 request_ttl: self.request_ttl.or(file.request_ttl),
                 gas_buffer_pct: self.gas_buffer_pct.or(file.gas_buffer_pct),
                 response_gas: [g.key, g.hash, g.data, g.tx],
+                key_mpc_fee: self.key_mpc_fee.or(file.key_mpc_fee.map(u128::from)),
+                min_gas_price: self.min_gas_price.or(file.min_gas_price),
             },
         })
     }

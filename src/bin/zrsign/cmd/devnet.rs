@@ -24,6 +24,9 @@ pub struct Args {
     /// Responder and relayer poll interval, in milliseconds.
     #[arg(long, default_value_t = 100)]
     poll_ms: u64,
+    /// Where to serve the status API, /metrics and the request explorer (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    http: std::net::SocketAddr,
 }
 
 impl Args {
@@ -36,13 +39,17 @@ impl Args {
             root_seed: self.root_seed,
             poll_interval: std::time::Duration::from_millis(self.poll_ms),
             store_path: Some(self.store.clone()),
+            http: Some(self.http),
             ..Default::default()
         };
         let progress = |line: &str| tracing::info!("{line}");
         let net = Devnet::start(toolchain, artifacts, &options, &progress).await.wrap_err("starting the devnet")?;
         let info = net.info();
         let json = serde_json::to_string_pretty(&info)?;
-        std::fs::write(&self.info, json).wrap_err_with(|| format!("writing {}", self.info.display()))?;
+        // Written whole or not at all: another process may be waiting for it.
+        let partial = self.info.with_extension("json.partial");
+        std::fs::write(&partial, json).wrap_err_with(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, &self.info).wrap_err_with(|| format!("writing {}", self.info.display()))?;
         print_table(&info, &self.info);
         println!(
             "deploy gas     implementation {} proxy {}",
@@ -91,6 +98,9 @@ fn print_table(info: &DevnetInfo, path: &std::path::Path) {
         println!("  {:<38} {} {}", a.role, a.address, a.private_key);
     }
     println!("store          {}", info.store.display());
+    if let Some(http) = &info.http {
+        println!("explorer       {http}  (status API: {http}ready, {http}metrics, {http}requests/ID)");
+    }
     println!("written to     {}", path.display());
 }
 

@@ -87,13 +87,15 @@ impl Args {
             Some(block) => block,
             None => source.block_number().await.map_err(|e| Failure::from_chain("read the latest block", &e))?,
         };
+        let api = services::Api::prepare(self.service.http(section))?;
         let relayer_config = RelayerConfig { poll_interval: self.service.poll(section), ..Default::default() };
         let mut relayer = Relayer::new(source.clone(), destinations, store.clone(), proxy, start_block, relayer_config)
             .await
-            .map_err(|e| Failure::internal(format!("starting the relayer: {e}")))?;
+            .map_err(|e| Failure::internal(format!("starting the relayer: {e}")))?
+            .with_health(&api.health);
 
         let shutdown = services::shutdown_on_signals("relayer")?;
-        let http = services::serve_http(self.service.http(section), &shutdown).await?;
+        let http = api.serve(&store, source.evm_chain_id(), proxy, &shutdown).await?;
         let up = ServiceOutput {
             service: "relayer".into(),
             chain: source_chain,

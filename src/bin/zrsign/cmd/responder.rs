@@ -111,14 +111,16 @@ impl Args {
         if let Some(n) = self.batch_size.or(section.batch_size.and_then(NonZeroUsize::new)) {
             responder_config.batch_size = n;
         }
+        let api = services::Api::prepare(self.service.http(section))?;
         let mock = Arc::new(MockSigner::new([(version, root)].into()));
         let mut responder =
             Responder::new(chain.clone(), mock, store.clone(), proxy, account, start_block, responder_config)
                 .await
-                .map_err(|e| Failure::internal(format!("starting the responder: {e}")))?;
+                .map_err(|e| Failure::internal(format!("starting the responder: {e}")))?
+                .with_health(api.health.register("responder"));
 
         let shutdown = services::shutdown_on_signals("responder")?;
-        let http = services::serve_http(self.service.http(section), &shutdown).await?;
+        let http = api.serve(&store, chain.evm_chain_id(), proxy, &shutdown).await?;
         let up = ServiceOutput {
             service: "responder".into(),
             chain: Caip2::eip155(chain.evm_chain_id()),

@@ -2,12 +2,18 @@
 //! graceful shutdown on SIGINT / SIGTERM.
 
 use crate::exit::{Failure, Outcome};
+use alloy::primitives::Address;
 use std::{
     net::{Ipv4Addr, SocketAddr},
     path::PathBuf,
 };
 use tokio_util::sync::CancellationToken;
-use zrsign::{config::ServiceSection, protocol::Caip2, store::Store};
+use zrsign::{
+    api::{ApiState, Health},
+    config::ServiceSection,
+    protocol::Caip2,
+    store::Store,
+};
 
 /// The services' default store.
 pub const DEFAULT_STORE: &str = ".zrsign/zrsign.db";
@@ -93,15 +99,48 @@ pub fn shutdown_on_signals(service: &'static str) -> Outcome<CancellationToken> 
     Ok(token)
 }
 
-/// Starts the status API on `addr`, if asked.
-pub async fn serve_http(addr: Option<SocketAddr>, _shutdown: &CancellationToken) -> Outcome<Option<SocketAddr>> {
-    let Some(addr) = addr else { return Ok(None) };
-    // TODO(lead, issue 9 §4): the status API lands in `src/api/`. Replace this block with
-    //     let state = zrsign::api::ApiState::new(...);   // store, chains, the service's metrics
-    //     let bound = zrsign::api::serve(addr, state, _shutdown.clone()).await.map_err(...)?;
-    //     return Ok(Some(bound));
-    // (expected: `pub async fn serve(addr: SocketAddr, state: ApiState, shutdown: CancellationToken)
-    //  -> Result<SocketAddr, ApiError>`).
-    tracing::warn!(%addr, "--http: the status API is not part of this build yet; not listening");
-    Ok(None)
+/// The status API of a service: installed before the service starts (so no metric it emits is lost), served
+/// once it is built.
+pub struct Api {
+    addr: Option<SocketAddr>,
+    metrics: Option<&'static metrics_exporter_prometheus::PrometheusHandle>,
+    /// The health board the service reports to (`/ready`).
+    pub health: Health,
+}
+
+impl Api {
+    /// Installs the metrics recorder if the API is asked for.
+    pub fn prepare(addr: Option<SocketAddr>) -> Outcome<Self> {
+        let metrics = match addr {
+            Some(_) => {
+                Some(zrsign::api::metrics::handle().map_err(|e| Failure::internal(format!("metrics recorder: {e}")))?)
+            }
+            None => None,
+        };
+        Ok(Self { addr, metrics, health: Health::default() })
+    }
+
+    /// Serves `/healthz`, `/ready`, `/metrics` and `/requests/{id}` until `shutdown`; returns the bound address.
+    pub async fn serve(
+        &self,
+        store: &Store,
+        evm_chain_id: u64,
+        proxy: Address,
+        shutdown: &CancellationToken,
+    ) -> Outcome<Option<SocketAddr>> {
+        let (Some(addr), Some(metrics)) = (self.addr, self.metrics) else { return Ok(None) };
+        let state = ApiState {
+            store: store.clone(),
+            evm_chain_id,
+            proxy,
+            health: self.health.clone(),
+            metrics,
+            explorer: false,
+        };
+        let bound = zrsign::api::serve(addr, state, shutdown.clone()).await.map_err(|e| {
+            Failure::usage(format!("cannot serve the status API: {e}"), "pass --http another address or port")
+        })?;
+        tracing::info!(%bound, "status API: /healthz /ready /metrics /requests/ID");
+        Ok(Some(bound))
+    }
 }

@@ -48,10 +48,13 @@ pub fn key_output(owner: Address, wallet_type: WalletType, index: u64, info: &Ke
 
 /// The key's address in its wallet type's format: EIP-55 for EVM, bech32 P2WPKH for Bitcoin (84, 0 / 1).
 fn native_address(wallet_type: WalletType, info: &KeyInfo) -> Option<String> {
+    use zrsign::protocol::bitcoin::{Network, p2wpkh_address};
     match (wallet_type.purpose, wallet_type.coin_type) {
         (_, 60) => Some(info.evmAddress.to_checksum(None)),
-        (84, 0) => zrsign::protocol::bitcoin::p2wpkh(&info.publicKey, "bc"),
-        (84, 1) => zrsign::protocol::bitcoin::p2wpkh(&info.publicKey, "tb"),
+        (84, coin) => {
+            let key: &[u8; 33] = info.publicKey.as_ref().try_into().ok()?;
+            p2wpkh_address(key, Network::from_coin_type(coin)?).ok()
+        }
         _ => None,
     }
 }
