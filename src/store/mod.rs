@@ -144,6 +144,13 @@ impl Store {
                 message: format!("create {}: {e}", dir.display()),
             })?;
         }
+        // Two processes opening a new file at once (a responder and a relayer started together) race on switching
+        // it to WAL ("database is locked") and on creating the schema (both see version 0): a lock file beside the
+        // database serialises the whole opening.
+        let _opening = match path {
+            Some(p) => Some(open_lock(p, label)?),
+            None => None,
+        };
         let mut conn = match path {
             Some(p) => Connection::open(p).map_err(sqlite("open"))?,
             None => Connection::open_in_memory().map_err(sqlite("open"))?,
@@ -154,12 +161,6 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite("journal_mode"))?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(sqlite("synchronous"))?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sqlite("foreign_keys"))?;
-        // Two processes opening a new file at once (a responder and a relayer started together) would both see
-        // schema version 0 and race to create it: a lock file beside the database serialises the migration.
-        let _migrating = match path {
-            Some(p) => Some(migration_lock(p, label)?),
-            None => None,
-        };
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration { path: label.to_owned(), message: e.to_string() })?;
@@ -187,9 +188,9 @@ impl Store {
     }
 }
 
-/// An exclusive lock on `<db>-migrate.lock`, held while the schema is brought up to date.
-fn migration_lock(db: &Path, label: &str) -> StoreResult<std::fs::File> {
-    let path = PathBuf::from(format!("{}-migrate.lock", db.display()));
+/// An exclusive lock on `<db>-open.lock`, held while the database is opened and its schema brought up to date.
+fn open_lock(db: &Path, label: &str) -> StoreResult<std::fs::File> {
+    let path = PathBuf::from(format!("{}-open.lock", db.display()));
     let error = |e: std::io::Error| StoreError::Migration {
         path: label.to_owned(),
         message: format!("lock {}: {e}", path.display()),
@@ -230,6 +231,19 @@ pub(crate) fn parse_u64(column: &'static str, value: i64) -> QueryResult<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn several_openers_of_a_new_file_all_succeed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("shared.db");
+        let opens = (0..6).map(|_| {
+            let path = path.clone();
+            tokio::spawn(async move { Store::open(&path).await.map(drop) })
+        });
+        for result in futures::future::join_all(opens).await {
+            result.expect("task").expect("every opener gets the migrated store");
+        }
+    }
 
     #[tokio::test]
     async fn opens_migrates_and_reopens_a_file() {
