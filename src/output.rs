@@ -55,8 +55,8 @@ pub struct KeyListOutput {
 pub struct RelayOutput {
     /// The destination chain.
     pub chain: String,
-    /// The relayer's state (`pending`, `sent`, `mined`, `confirmed`, `failed`, …), or `mined` as seen on the
-    /// destination chain when no store is at hand.
+    /// The relayer's state (`pending`, `sent`, `mined`, `confirmed`, `failed`, …); without the relayer's store,
+    /// what the destination chain shows: `mined`, `failed`, or `unknown` (not mined, or no RPC for the chain).
     pub status: String,
     /// The transaction's hash.
     pub tx_hash: B256,
@@ -177,7 +177,7 @@ pub struct RequestOutput {
     pub answer: Option<AnswerOutput>,
     /// What the responder recorded (from the store, when one is given).
     pub responder: Option<ResponderRecord>,
-    /// The relay on the destination chain (from the store, when one is given).
+    /// The relay on the destination chain (from the store when one is at hand, else the destination chain).
     pub relay: Option<RelayOutput>,
 }
 

@@ -180,6 +180,10 @@ async fn deploy_run_services_request_a_key_and_relay_a_transfer() {
     assert_eq!((lifecycle.status.as_str(), lifecycle.kind.as_str(), lifecycle.broadcast), ("answered", "tx", true));
     assert_eq!(lifecycle.relay.as_ref().map(|r| r.tx_hash), Some(relay.tx_hash));
     assert_eq!(lifecycle.responder.as_ref().map(|r| r.status.as_str()), Some("answered"));
+    // Without the store, the relay's hash still comes from the answer (its receipt needs the destination's RPC in
+    // the config, which this one lacks).
+    let bare: RequestOutput = zrsign.run(&["request", "show", &id, "--json"]).json();
+    assert_eq!(bare.relay.as_ref().map(|r| (r.tx_hash, r.status.as_str())), Some((relay.tx_hash, "unknown")));
     let watched: RequestOutput = zrsign.run(&["request", "watch", &id, "--store", &store, "--json"]).json();
     assert_eq!(watched.status, "answered");
 

@@ -190,6 +190,12 @@ pub async fn request(session: &Session, id: u64, store: Option<&Store>) -> Outco
         }
         None => (None, None),
     };
+    let relay = match (relay, &answer) {
+        (None, Some(AnswerOutput::Signature { signature, .. })) if r.broadcast => {
+            destination_relay(session, &found, signature).await?
+        }
+        (relay, _) => relay,
+    };
     let sign = r.kind != RequestKind::Key;
     Ok(RequestOutput {
         request_id: id,
@@ -212,4 +218,45 @@ pub async fn request(session: &Session, id: u64, store: Option<&Store>) -> Outco
         responder,
         relay,
     })
+}
+
+/// Without the relayer's store: the answered transaction's hash, looked up on the destination chain when its RPC
+/// is configured (`[destinations]`, or the source chain's own).
+async fn destination_relay(session: &Session, found: &Found, signature: &[u8]) -> Outcome<Option<RelayOutput>> {
+    let r = &found.event.request;
+    let info = session.view(IZrSign::chainCall { chainId: r.dstChainId }).await?;
+    let Ok(chain) = info.caip2.parse::<zrsign::protocol::Caip2>() else { return Ok(None) };
+    let Ok(signed) = zrsign::protocol::signed_tx::assemble(&found.event.payload, signature, r.signer, info.evmChainId)
+    else {
+        return Ok(None);
+    };
+    let url = session
+        .config
+        .destinations
+        .get(&chain)
+        .cloned()
+        .or_else(|| (chain == session.caip2()).then(|| session.config.chain.rpc_url.clone()).flatten());
+    let receipt = match url {
+        Some(url) => {
+            let destination =
+                crate::opts::connect(&url, Vec::new()).await.map_err(|f| f.context(format!("destination {chain}")))?;
+            destination
+                .receipt(signed.tx_hash)
+                .await
+                .map_err(|e| Failure::from_chain("read the destination receipt", &e))?
+        }
+        None => None,
+    };
+    Ok(Some(RelayOutput {
+        chain: chain.to_string(),
+        status: match &receipt {
+            Some(r) if r.success => "mined",
+            Some(_) => "failed",
+            None => "unknown",
+        }
+        .to_owned(),
+        tx_hash: signed.tx_hash,
+        block: receipt.as_ref().map(|r| r.block_number),
+        error: None,
+    }))
 }
