@@ -2,7 +2,7 @@
 //! signatures answered and verified, transactions prepared from the destination, signed, relayed and mined,
 //! a stuck transaction replaced; on a deployment nobody answers: a timeout carrying the request id, expiry,
 //! reclaim and withdraw; on revm (no log filters): waiting by polling statuses, and an answer that does not
-//! verify off-chain. Nothing sleeps to synchronise: every wait is on its condition, with a deadline.
+//! verify off-chain; a lost or missing log filter. Nothing sleeps to synchronise: every wait is on its condition, with a deadline.
 
 mod common;
 
@@ -17,7 +17,10 @@ use zrsign::{
         IZrSign::{self, IZrSignErrors, RequestKind, RequestStatus},
         Revert,
     },
-    chain::{Call, ChainRead, ChainSubmit, DevChain, RevmChain, RpcChain},
+    chain::{
+        BlockInfo, Call, ChainError, ChainLog, ChainRead, ChainResult, ChainSubmit, DevChain, LogFilter, Receipt,
+        RevmChain, RpcChain, Submitted, TxLookup,
+    },
     client::{Client, ClientConfig, ClientError, TxRequest, TxType, WatchStats},
     deploy::{self, Roles, Setup},
     devnet::{DESTINATION_CHAIN_ID, Devnet, DevnetOptions, SOURCE_CHAIN_ID},
@@ -295,4 +298,119 @@ async fn on_revm_waits_poll_statuses_and_answers_are_verified_off_chain() {
 
     let stats = client.watch_stats();
     assert!(stats.polling_only && stats.filters_installed == 0 && stats.status_polls >= 2, "{stats:?}");
+}
+
+/// How [`Filters`] breaks the node's log filters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Breakage {
+    /// The first filter poll fails as if the node forgot the filter.
+    LoseOnce,
+    /// The node has no filter methods.
+    Unsupported,
+}
+
+/// A chain whose log filters are lost or missing; everything else is the inner chain's.
+struct Filters {
+    inner: Arc<RpcChain>,
+    breakage: Breakage,
+    polls: std::sync::atomic::AtomicU32,
+}
+
+impl ChainRead for Filters {
+    fn evm_chain_id(&self) -> u64 {
+        self.inner.evm_chain_id()
+    }
+    async fn call(&self, call: &Call) -> ChainResult<Bytes> {
+        self.inner.call(call).await
+    }
+    async fn logs(&self, filter: &LogFilter) -> ChainResult<Vec<ChainLog>> {
+        self.inner.logs(filter).await
+    }
+    async fn block(&self, at: alloy::eips::BlockNumberOrTag) -> ChainResult<Option<BlockInfo>> {
+        self.inner.block(at).await
+    }
+    async fn block_number(&self) -> ChainResult<u64> {
+        self.inner.block_number().await
+    }
+    async fn inclusion_block(&self) -> ChainResult<u64> {
+        self.inner.inclusion_block().await
+    }
+    async fn receipt(&self, tx_hash: B256) -> ChainResult<Option<Receipt>> {
+        self.inner.receipt(tx_hash).await
+    }
+    async fn transaction(&self, tx_hash: B256) -> ChainResult<Option<TxLookup>> {
+        self.inner.transaction(tx_hash).await
+    }
+    async fn balance(&self, account: Address) -> ChainResult<U256> {
+        self.inner.balance(account).await
+    }
+    async fn nonce(&self, account: Address) -> ChainResult<u64> {
+        self.inner.nonce(account).await
+    }
+    async fn base_fee(&self) -> ChainResult<u128> {
+        self.inner.base_fee().await
+    }
+    async fn send_raw(&self, raw: &[u8]) -> ChainResult<B256> {
+        self.inner.send_raw(raw).await
+    }
+    async fn install_log_filter(&self, filter: &LogFilter) -> ChainResult<U256> {
+        match self.breakage {
+            Breakage::Unsupported => Err(ChainError::Rpc {
+                context: "eth_newFilter".into(),
+                code: -32601,
+                message: "method not found".into(),
+            }),
+            Breakage::LoseOnce => self.inner.install_log_filter(filter).await,
+        }
+    }
+    async fn log_filter_changes(&self, id: U256) -> ChainResult<Vec<ChainLog>> {
+        if self.polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            return Err(ChainError::Rpc {
+                context: "eth_getFilterChanges".into(),
+                code: -32000,
+                message: "filter not found".into(),
+            });
+        }
+        self.inner.log_filter_changes(id).await
+    }
+    async fn uninstall_log_filter(&self, id: U256) -> ChainResult<bool> {
+        self.inner.uninstall_log_filter(id).await
+    }
+}
+
+impl ChainSubmit for Filters {
+    fn accounts(&self) -> Vec<Address> {
+        self.inner.accounts()
+    }
+    async fn submit(&self, call: Call) -> ChainResult<Submitted> {
+        self.inner.submit(call).await
+    }
+    async fn confirm(&self, submitted: &Submitted, timeout: Duration) -> ChainResult<Receipt> {
+        self.inner.confirm(submitted, timeout).await
+    }
+}
+
+#[tokio::test]
+async fn a_lost_or_missing_filter_falls_back_to_polling_statuses() {
+    let net = devnet().await;
+    let [_, _, user, other] = net.source.first_accounts().expect("accounts");
+    for (breakage, sender) in [(Breakage::LoseOnce, user), (Breakage::Unsupported, other)] {
+        let chain = Arc::new(Filters { inner: net.source.clone(), breakage, polls: Default::default() });
+        let client = Client::new(chain, net.deployment.proxy, sender).with_config(config());
+        let key = client.request_key(net.wallet_type, 1).await.expect("answered despite the filter");
+        let signed = client.sign_hash(net.wallet_type, key.index(), B256::repeat_byte(1)).await.expect("signed");
+        assert_eq!(signed.signer, key.address);
+        let stats = client.watch_stats();
+        match breakage {
+            Breakage::LoseOnce => assert!(
+                stats.filters_lost == 1 && stats.filters_installed >= 2 && !stats.polling_only,
+                "reinstalled after the loss: {stats:?}"
+            ),
+            Breakage::Unsupported => assert!(
+                stats.polling_only && stats.filters_installed == 0 && stats.status_polls >= 2,
+                "statuses polled: {stats:?}"
+            ),
+        }
+    }
+    net.stop().await;
 }

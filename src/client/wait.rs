@@ -317,7 +317,7 @@ where
                     Err(e) => {
                         tracing::warn!(error = %e, "log filter lost; reinstalling it, polling statuses meanwhile");
                         bump(&self.counters.filters_lost);
-                        self.filter = None;
+                        self.remove_filter().await;
                         self.watched.values_mut().for_each(|e| e.covered = false);
                     }
                 }
