@@ -7,7 +7,7 @@
 use crate::{
     bindings::IZrSign::{self, RequestKind, RequestStatus, ZrSignParams},
     chain::{ChainRead, ChainSubmit},
-    client::{Client, Requested},
+    client::{Client, ClientConfig, Requested},
     contracts::Artifacts,
     deploy::{self, Roles, Setup},
     devnet::{Devnet, DevnetError},
@@ -52,7 +52,7 @@ pub async fn gas_per_call<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) ->
         evm_chains: vec![(caip2.clone(), chain_id)],
     };
     let wallet_type = deploy::configure(backend, proxy, admin, &setup).await?;
-    let client = Client::new(backend, proxy);
+    let client = Client::new(backend, proxy, user);
     // Exact quotes (revm's base fee is constant): no excess to credit, as in forge's suite.
     let key_fee = Some(backend.view(proxy, IZrSign::keyFeeCall { walletTypeId: wallet_type, options: 1 }).await?);
     let sign_fee = async |kind: RequestKind| -> Result<Option<U256>, DevnetError> {
@@ -76,9 +76,9 @@ pub async fn gas_per_call<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) ->
     let mut figures = Vec::new();
 
     // Keys: warm the user's key counter and the responder's balance with a first request and answer.
-    let first = client.request_key(user, user, wallet_type, 1, key_fee).await?;
+    let first = client.send_key_request(user, wallet_type, 1, key_fee).await?;
     answer_key(&first).await?;
-    let second = client.request_key(user, user, wallet_type, 1, key_fee).await?;
+    let second = client.send_key_request(user, wallet_type, 1, key_fee).await?;
     figures.push(GasFigure { label: "key request", gas: second.receipt.gas_used });
     figures.push(GasFigure { label: "key response", gas: answer_key(&second).await?.gas_used });
 
@@ -107,8 +107,8 @@ pub async fn gas_per_call<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) ->
     ];
     let mut requests = Vec::new();
     for (label, kind, payload) in cases {
-        client.request_signature(user, kind, params(payload.clone()), sign_fee(kind).await?).await?; // warm-up
-        let r = client.request_signature(user, kind, params(payload), sign_fee(kind).await?).await?;
+        client.send_sign_request(kind, params(payload.clone()), sign_fee(kind).await?).await?; // warm-up
+        let r = client.send_sign_request(kind, params(payload), sign_fee(kind).await?).await?;
         figures.push(GasFigure { label, gas: r.receipt.gas_used });
         requests.push(r);
     }
@@ -133,7 +133,7 @@ pub async fn gas_per_call<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) ->
     let mut batch = Vec::with_capacity(BATCH);
     for _ in 0..BATCH {
         let r = client
-            .request_signature(user, RequestKind::Hash, params(keccak256(batch.len().to_be_bytes()).to_vec()), None)
+            .send_sign_request(RequestKind::Hash, params(keccak256(batch.len().to_be_bytes()).to_vec()), None)
             .await?;
         batch.push(IZrSign::SignResponse { requestId: r.id, request: r.request.clone(), signature: signature(&r)? });
     }
@@ -176,7 +176,7 @@ impl LoadReport {
 pub async fn load(devnet: &Devnet, user: Address, count: usize, poll: Duration) -> Result<LoadReport, DevnetError> {
     let backend = devnet.source.as_ref();
     let proxy = devnet.deployment.proxy;
-    let client = Client::new(backend, proxy);
+    let client = Client::new(backend, proxy, user);
     let started = Instant::now();
     let mut pending: Vec<(U256, Instant)> = Vec::with_capacity(count);
     let mut request_gas = Vec::with_capacity(count);
@@ -189,7 +189,7 @@ pub async fn load(devnet: &Devnet, user: Address, count: usize, poll: Duration) 
             broadcast: false,
         };
         let sent = Instant::now();
-        let r = client.request_signature(user, RequestKind::Hash, params, None).await?;
+        let r = client.send_sign_request(RequestKind::Hash, params, None).await?;
         request_gas.push(r.receipt.gas_used);
         pending.push((r.id, sent));
     }
@@ -221,8 +221,13 @@ pub async fn load(devnet: &Devnet, user: Address, count: usize, poll: Duration) 
 
 /// The devnet's user, with an answered key 0, ready for [`load`].
 pub async fn prepare_user(devnet: &Devnet, user: Address) -> Result<(), DevnetError> {
-    let client = Client::new(devnet.source.as_ref(), devnet.deployment.proxy);
-    let requested = client.request_key(user, user, devnet.wallet_type, 1, None).await?;
-    client.wait_settled(&requested, Duration::from_millis(20), Duration::from_secs(30)).await?;
+    let config = ClientConfig {
+        poll_interval: Duration::from_millis(20),
+        timeout: Duration::from_secs(30),
+        ..Default::default()
+    };
+    let client = Client::new(devnet.source.clone(), devnet.deployment.proxy, user).with_config(config);
+    let requested = client.send_key_request(user, devnet.wallet_type, 1, None).await?;
+    client.wait_settled(&requested).await?;
     Ok(())
 }

@@ -66,8 +66,8 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         };
         let wallet_type = deploy::configure(&chain, proxy, admin, &setup).await.expect("configure");
         // One answered key for the user.
-        let client = Client::new(&chain, proxy);
-        let requested = client.request_key(user, user, wallet_type, 1, None).await.expect("key request");
+        let client = Client::new(&chain, proxy, user);
+        let requested = client.send_key_request(user, wallet_type, 1, None).await.expect("key request");
         let path =
             KeyPath { evm_chain_id: CHAIN_ID, proxy, owner: user, wallet_type_id: wallet_type, index: U256::ZERO };
         let child = root.child(&path);
@@ -114,7 +114,7 @@ proptest! {
     #[test]
     fn rust_digest_equals_emitted_and_signature_recovers(data in prop::collection::vec(any::<u8>(), 0..300)) {
         let f = &*FIXTURE;
-        let client = Client::new(&f.chain, f.proxy);
+        let client = Client::new(&f.chain, f.proxy, f.user);
         let params = IZrSign::ZrSignParams {
             walletTypeId: f.wallet_type,
             walletIndex: U256::ZERO,
@@ -122,7 +122,7 @@ proptest! {
             payload: data.clone().into(),
             broadcast: false,
         };
-        let requested = f.runtime.block_on(client.request_signature(f.user, RequestKind::Data, params, None)).expect("request");
+        let requested = f.runtime.block_on(client.send_sign_request(RequestKind::Data, params, None)).expect("request");
         let ours = digest::digest(RequestKind::Data, &data, None).expect("digest");
         prop_assert_eq!(requested.request.digest, ours);
         let signature = sign::sign(&f.user_key, ours).expect("sign");
@@ -137,7 +137,7 @@ proptest! {
         v1_legacy in any::<bool>(),
     ) {
         let f = &*FIXTURE;
-        let client = Client::new(&f.chain, f.proxy);
+        let client = Client::new(&f.chain, f.proxy, f.user);
         let to = TxKind::Call(Address::repeat_byte(0x77));
         let payload = if v1_legacy {
             // v1: chain id slot 0; the contract binds it to the destination chain.
@@ -152,7 +152,7 @@ proptest! {
             payload: payload.into(),
             broadcast: true,
         };
-        let requested = f.runtime.block_on(client.request_signature(f.user, RequestKind::Tx, params, None)).expect("request");
+        let requested = f.runtime.block_on(client.send_sign_request(RequestKind::Tx, params, None)).expect("request");
         // The MPC's digest of the emitted (bound) payload is the contract's digest, and the payload is for this chain.
         let ours = digest::digest(RequestKind::Tx, &requested.payload, Some(CHAIN_ID)).expect("MPC accepts the payload");
         prop_assert_eq!(requested.request.digest, ours);
@@ -482,10 +482,10 @@ fn contract_outcome(payload: &[u8], faults: &Mutex<BTreeMap<String, usize>>) -> 
     let call = Call::sol(f.user, f.proxy, &IZrSign::zrSignTxCall { params: params.clone() }, U256::from(10u64.pow(18)));
     let error = match f.runtime.block_on(f.chain.call(&call)) {
         Ok(_) => {
-            let client = Client::new(&f.chain, f.proxy);
+            let client = Client::new(&f.chain, f.proxy, f.user);
             let requested = f
                 .runtime
-                .block_on(client.request_signature(f.user, RequestKind::Tx, params, None))
+                .block_on(client.send_sign_request(RequestKind::Tx, params, None))
                 .map_err(|e| TestCaseError::fail(format!("accepted by a call, not by a transaction: {e}")))?;
             return Ok(Outcome::Accepted(requested.payload));
         }

@@ -33,7 +33,7 @@ async fn a_source_reorg_rewinds_the_follower_and_reads_the_new_chain() {
         Follower::new(net.source.clone(), store, subscription, FollowerConfig::default()).await.expect("follower");
     let owner = |n: u8| alloy::primitives::Address::repeat_byte(n);
 
-    let orphaned = net.client().request_key(net.user, owner(0xa), net.wallet_type, 1, None).await.expect("request A");
+    let orphaned = net.client().send_key_request(owner(0xa), net.wallet_type, 1, None).await.expect("request A");
     let batch = follower.next_batch().await.expect("read").expect("a batch");
     let owners: Vec<_> = batch
         .events
@@ -49,7 +49,7 @@ async fn a_source_reorg_rewinds_the_follower_and_reads_the_new_chain() {
 
     // The block holding A is replaced; B lands on the new chain.
     net.source.reorg(1).await.expect("reorg");
-    let b = net.client().request_key(net.user, owner(0xb), net.wallet_type, 1, None).await.expect("request B");
+    let b = net.client().send_key_request(owner(0xb), net.wallet_type, 1, None).await.expect("request B");
     assert_eq!(b.receipt.block_number, orphaned.receipt.block_number + 1);
     let mut seen = Vec::new();
     while let Some(batch) = follower.next_batch().await.expect("read") {
@@ -91,7 +91,7 @@ async fn an_undecodable_event_is_recorded_and_skipped_and_later_requests_are_ans
     assert_eq!((skipped[0].block, skipped[0].tx_hash), (bad.block_number, bad.tx_hash));
     assert!(skipped[0].reason.contains("ZrKeyRequested"), "{:?}", skipped[0]);
 
-    let requested = net.client().request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    let requested = net.client().send_key_request(net.user, net.wallet_type, 1, None).await.expect("request");
     net.answer(requested.id).await;
     let record = net.store.request(31_337, net.proxy, requested.id.to()).await.expect("read").expect("recorded");
     assert_eq!(record.status, RequestState::Answered);

@@ -15,9 +15,7 @@ use std::{
 };
 use zrsign::{
     bindings::{IZrSign, Revert},
-    chain::{
-        BlockInfo, Call, ChainError, ChainLog, ChainRead, ChainResult, DevChain, LogFilter, Receipt, RpcChain, TxLookup,
-    },
+    chain::{BlockInfo, Call, ChainLog, ChainRead, ChainResult, DevChain, LogFilter, Receipt, RpcChain, TxLookup},
     store::{FailureClass, RelayState},
 };
 
@@ -86,12 +84,9 @@ async fn a_payload_for_another_chain_is_rejected_and_refunded() {
         payload: alloy::consensus::SignableTransaction::encoded_for_signing(&wrong).into(),
         broadcast: true,
     };
-    let err = net
-        .client()
-        .request_signature(net.user, IZrSign::RequestKind::Tx, params, None)
-        .await
-        .expect_err("chain id mismatch");
-    let zrsign::client::ClientError::Backend(ChainError::Reverted { revert }) = err else { panic!("{err:?}") };
+    let err =
+        net.client().send_sign_request(IZrSign::RequestKind::Tx, params, None).await.expect_err("chain id mismatch");
+    let revert = err.revert().cloned().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(
         revert,
         Revert::ZrSign(IZrSign::IZrSignErrors::ZrSignTxChainIdMismatch(IZrSign::ZrSignTxChainIdMismatch {
@@ -110,8 +105,7 @@ async fn a_payload_for_another_chain_is_rejected_and_refunded() {
         payload: alloy::consensus::SignableTransaction::encoded_for_signing(&tx).into(),
         broadcast: true,
     };
-    let requested =
-        net.client().request_signature(net.user, IZrSign::RequestKind::Tx, params, None).await.expect("request");
+    let requested = net.client().send_sign_request(IZrSign::RequestKind::Tx, params, None).await.expect("request");
     let admin = net.admin;
     let chain_key = zrsign::protocol::Caip2::eip155(DESTINATION).key();
     use zrsign::chain::ChainSubmit;

@@ -81,14 +81,14 @@ async fn status(net: &Net, id: U256) -> RequestStatus {
 #[tokio::test]
 async fn answers_in_batches_once_across_restarts_and_replays() {
     let net = net().await;
-    let client = Client::new(net.chain.as_ref(), net.proxy);
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("zrsign.db");
     let store = Store::open(&path).await.expect("store");
 
     let mut keys = Vec::new();
     for _ in 0..5 {
-        keys.push(client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request").id);
+        keys.push(client.send_key_request(net.user, net.wallet_type, 1, None).await.expect("request").id);
     }
     net.chain.mine(1).await.expect("seal the requests' block");
     let mut first = responder(&net, net.chain.clone(), &store, 2).await;
@@ -108,7 +108,7 @@ async fn answers_in_batches_once_across_restarts_and_replays() {
         payload: keccak256("hash to sign").to_vec().into(),
         broadcast: false,
     };
-    let sign = client.request_signature(net.user, RequestKind::Hash, params, None).await.expect("sign request");
+    let sign = client.send_sign_request(RequestKind::Hash, params, None).await.expect("sign request");
     drop(first);
     drop(store);
     net.chain.mine(1).await.expect("seal");
@@ -135,12 +135,12 @@ async fn answers_in_batches_once_across_restarts_and_replays() {
 #[tokio::test]
 async fn rejects_what_it_cannot_answer_and_refunds_the_requester() {
     let net = net().await;
-    let client = Client::new(net.chain.as_ref(), net.proxy);
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
     // The admin rotates the root key to a version this responder does not hold.
     let other = RootSecret::from_seed("another root").expect("root");
     let rotate = IZrSign::setRootKeyCall { publicKey: Bytes::copy_from_slice(&other.public().xy()) };
     net.chain.transact(net.admin, net.proxy, rotate, U256::ZERO).await.expect("rotate");
-    let requested = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    let requested = client.send_key_request(net.user, net.wallet_type, 1, None).await.expect("request");
     assert_eq!(requested.request.keyVersion, 2);
     net.chain.mine(1).await.expect("seal");
 
@@ -244,8 +244,8 @@ impl<C: ChainSubmit> ChainSubmit for Flaky<C> {
 #[tokio::test]
 async fn retries_transient_rpc_errors() {
     let net = net().await;
-    let client = Client::new(net.chain.as_ref(), net.proxy);
-    let requested = client.request_key(net.user, net.user, net.wallet_type, 2, None).await.expect("request");
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
+    let requested = client.send_key_request(net.user, net.wallet_type, 2, None).await.expect("request");
     net.chain.mine(1).await.expect("seal");
     // Four consecutive failures: within the five attempts of one operation.
     let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(4), sends_only: false });
@@ -258,8 +258,8 @@ async fn retries_transient_rpc_errors() {
 #[tokio::test]
 async fn a_failed_answer_keeps_the_cursor_and_is_answered_once_later() {
     let net = net().await;
-    let client = Client::new(net.chain.as_ref(), net.proxy);
-    let requested = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
+    let requested = client.send_key_request(net.user, net.wallet_type, 1, None).await.expect("request");
     net.chain.mine(1).await.expect("seal");
     // Reading the logs works; every answering transaction fails, beyond the retry attempts.
     let flaky = Arc::new(Flaky { inner: net.chain.clone(), failures: AtomicU32::new(100), sends_only: true });
@@ -281,17 +281,17 @@ async fn a_failed_answer_keeps_the_cursor_and_is_answered_once_later() {
 #[tokio::test]
 async fn answers_up_to_the_deadline_block_and_leaves_later_ones_to_reclaim() {
     let net = net().await;
-    let client = Client::new(net.chain.as_ref(), net.proxy);
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
     let ttl = IZrSign::setRequestTtlCall { blocks: 10 };
     net.chain.transact(net.admin, net.proxy, ttl, U256::ZERO).await.expect("ttl");
-    let due = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    let due = client.send_key_request(net.user, net.wallet_type, 1, None).await.expect("request");
     net.chain.mine(10).await.expect("mine");
     assert_eq!(net.chain.inclusion_block().await.expect("block"), due.request.deadline, "revm includes in this block");
     let mut mpc = responder(&net, net.chain.clone(), &memory().await, 10).await;
     let report = mpc.poll_once().await.expect("poll");
     assert_eq!(report.keys, vec![due.id], "answered in its deadline block");
 
-    let expired = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("request");
+    let expired = client.send_key_request(net.user, net.wallet_type, 1, None).await.expect("request");
     net.chain.mine(11).await.expect("mine");
     let report = mpc.poll_once().await.expect("poll");
     assert!(report.keys.is_empty() && report.rejected.is_empty() && report.gas_used == 0, "{report:?}");
@@ -302,8 +302,8 @@ async fn answers_up_to_the_deadline_block_and_leaves_later_ones_to_reclaim() {
 #[tokio::test]
 async fn a_request_stopped_by_the_registry_is_rejected_and_refunded() {
     let net = net().await;
-    let client = Client::new(net.chain.as_ref(), net.proxy);
-    let key = client.request_key(net.user, net.user, net.wallet_type, 1, None).await.expect("key request");
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
+    let key = client.send_key_request(net.user, net.wallet_type, 1, None).await.expect("key request");
     let mut mpc = responder(&net, net.chain.clone(), &memory().await, 10).await;
     net.chain.mine(1).await.expect("seal");
     mpc.poll_once().await.expect("answer the key");
@@ -316,7 +316,7 @@ async fn a_request_stopped_by_the_registry_is_rejected_and_refunded() {
         payload: keccak256("stopped").to_vec().into(),
         broadcast: false,
     };
-    let sign = client.request_signature(net.user, RequestKind::Hash, params, None).await.expect("sign request");
+    let sign = client.send_sign_request(RequestKind::Hash, params, None).await.expect("sign request");
     let disallow = IZrSign::disallowChainCall { walletTypeId: net.wallet_type, chainId: chain_key };
     net.chain.transact(net.admin, net.proxy, disallow, U256::ZERO).await.expect("disallow");
     net.chain.mine(1).await.expect("seal");

@@ -78,12 +78,12 @@ impl Chain {
     /// price the quote used), asserting each answer's cost ≤ its escrowed gas part. The first key request and answer
     /// warm the counters and the responder's balance (steady state, as the defaults are measured).
     async fn check_every_kind(&self, price: u128) {
-        let client = Client::new(&self.chain, self.proxy);
+        let client = Client::new(&self.chain, self.proxy, self.user);
         let quote = |options| IZrSign::keyFeeCall { walletTypeId: self.wallet_type, options };
         let fee = Some(self.chain.view(self.proxy, quote(1)).await.expect("key quote"));
-        let first = client.request_key(self.user, self.user, self.wallet_type, 1, fee).await.expect("key request");
+        let first = client.send_key_request(self.user, self.wallet_type, 1, fee).await.expect("key request");
         self.answer_key(&first).await;
-        let key = client.request_key(self.user, self.user, self.wallet_type, 1, fee).await.expect("key request");
+        let key = client.send_key_request(self.user, self.wallet_type, 1, fee).await.expect("key request");
         assert!(key.request.gasFee > alloy::primitives::Uint::ZERO, "the responder's part is not zero");
         let gas = self.answer_key(&key).await;
         assert_paid(gas, price, &key, "key");
@@ -112,7 +112,7 @@ impl Chain {
             };
             let fee = IZrSign::signFeeCall { walletTypeId: self.wallet_type, kind };
             let fee = Some(self.chain.view(self.proxy, fee).await.expect("sign quote"));
-            let r = client.request_signature(self.user, kind, params, fee).await.expect("sign request");
+            let r = client.send_sign_request(kind, params, fee).await.expect("sign request");
             let gas = self.answer_sign(&r).await;
             assert_paid(gas, price, &r, &format!("{kind:?}"));
         }

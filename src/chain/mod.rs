@@ -1,7 +1,8 @@
 //! Chain access, cut by what a caller may do:
 //!
-//! - [`ChainRead`]: calls, logs filtered by address and topics, receipts and transactions by hash, blocks
-//!   with their hashes, balances, nonces, base fee; and [`send_raw`](ChainRead::send_raw), which broadcasts a
+//! - [`ChainRead`]: calls, logs filtered by address and topics (read by block range, or followed through a
+//!   filter installed on the node), receipts and transactions by hash, blocks with their hashes, balances,
+//!   nonces, base fee, gas and priority-fee estimates; and [`send_raw`](ChainRead::send_raw), which broadcasts a
 //!   transaction someone else signed (the relayer holds no key);
 //! - [`ChainSubmit`]: transactions from accounts this process signs for, in two phases — [`submit`]
 //!   returns the hash and nonce as soon as the node has the transaction, so the caller can record it
@@ -24,7 +25,7 @@ mod rpc;
 pub use anvil::AnvilChain;
 pub use error::{ChainError, TxRejection};
 pub use revm::RevmChain;
-pub use rpc::RpcChain;
+pub use rpc::{GAS_ESTIMATE_MARGIN_PCT, RpcChain};
 
 use alloy::{
     eips::BlockNumberOrTag,
@@ -237,6 +238,38 @@ pub trait ChainRead: Send + Sync {
     /// Broadcasts an EIP-2718 encoded signed transaction; returns its hash. A rejection is a
     /// [`ChainError::TxRejected`] with its [`TxRejection`] class.
     fn send_raw(&self, raw: &[u8]) -> impl Future<Output = ChainResult<B256>> + Send;
+
+    /// Installs a log filter on the node (`eth_newFilter`) with `filter`'s address and topics, following the
+    /// blocks built from now on (`filter.from` and `filter.to` are not used); returns its id. A chain that keeps
+    /// no filters (revm) says [`ChainError::Unsupported`]: its callers poll instead.
+    fn install_log_filter(&self, filter: &LogFilter) -> impl Future<Output = ChainResult<U256>> + Send {
+        let _ = filter;
+        async { Err(ChainError::Unsupported("log filters")) }
+    }
+
+    /// The logs an installed filter matched since it was last asked (`eth_getFilterChanges`), without those a
+    /// reorg removed. An error may mean the node lost the filter (expired, restarted): install another.
+    fn log_filter_changes(&self, id: U256) -> impl Future<Output = ChainResult<Vec<ChainLog>>> + Send {
+        let _ = id;
+        async { Err(ChainError::Unsupported("log filters")) }
+    }
+
+    /// Removes an installed filter (`eth_uninstallFilter`); `false` if the node had none by that id.
+    fn uninstall_log_filter(&self, id: U256) -> impl Future<Output = ChainResult<bool>> + Send {
+        let _ = id;
+        async { Err(ChainError::Unsupported("log filters")) }
+    }
+
+    /// The gas `call` needs at the latest state (`eth_estimateGas`); a call that would revert fails, decoded.
+    fn estimate_gas(&self, call: &Call) -> impl Future<Output = ChainResult<u64>> + Send {
+        let _ = call;
+        async { Err(ChainError::Unsupported("gas estimation")) }
+    }
+
+    /// The priority fee per gas the node suggests (`eth_maxPriorityFeePerGas`).
+    fn max_priority_fee(&self) -> impl Future<Output = ChainResult<u128>> + Send {
+        async { Err(ChainError::Unsupported("priority fee suggestion")) }
+    }
 
     /// Calls a view function and decodes its return value.
     fn view<C: SolCall + Send + Sync>(

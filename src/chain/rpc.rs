@@ -125,6 +125,34 @@ impl RpcChain {
     }
 }
 
+/// The node's filter of `filter`'s address and topics (no block range).
+fn node_filter(filter: &LogFilter) -> Filter {
+    let mut f = Filter::new().address(filter.address);
+    for (i, accepted) in filter.topics.iter().enumerate() {
+        if accepted.is_empty() {
+            continue;
+        }
+        let values = accepted.clone();
+        f = match i {
+            0 => f.event_signature(values),
+            1 => f.topic1(values),
+            2 => f.topic2(values),
+            _ => f.topic3(values),
+        };
+    }
+    f
+}
+
+fn chain_log(l: alloy::rpc::types::Log) -> ChainLog {
+    ChainLog {
+        block_number: l.block_number.unwrap_or_default(),
+        block_hash: l.block_hash.unwrap_or_default(),
+        tx_hash: l.transaction_hash.unwrap_or_default(),
+        log_index: l.log_index.unwrap_or_default(),
+        log: l.inner,
+    }
+}
+
 fn receipt(r: TransactionReceipt) -> Receipt {
     Receipt {
         tx_hash: r.transaction_hash,
@@ -148,30 +176,37 @@ impl ChainRead for RpcChain {
     }
 
     async fn logs(&self, filter: &LogFilter) -> ChainResult<Vec<ChainLog>> {
-        let mut f = Filter::new().address(filter.address).from_block(filter.from).to_block(filter.to);
-        for (i, accepted) in filter.topics.iter().enumerate() {
-            if accepted.is_empty() {
-                continue;
-            }
-            let values = accepted.clone();
-            f = match i {
-                0 => f.event_signature(values),
-                1 => f.topic1(values),
-                2 => f.topic2(values),
-                _ => f.topic3(values),
-            };
-        }
+        let f = node_filter(filter).from_block(filter.from).to_block(filter.to);
         let logs = self.provider.get_logs(&f).await.map_err(|e| ChainError::from_rpc("eth_getLogs", e))?;
-        Ok(logs
-            .into_iter()
-            .map(|l| ChainLog {
-                block_number: l.block_number.unwrap_or_default(),
-                block_hash: l.block_hash.unwrap_or_default(),
-                tx_hash: l.transaction_hash.unwrap_or_default(),
-                log_index: l.log_index.unwrap_or_default(),
-                log: l.inner,
-            })
-            .collect())
+        Ok(logs.into_iter().map(chain_log).collect())
+    }
+
+    async fn install_log_filter(&self, filter: &LogFilter) -> ChainResult<U256> {
+        self.provider.new_filter(&node_filter(filter)).await.map_err(|e| ChainError::from_rpc("eth_newFilter", e))
+    }
+
+    async fn log_filter_changes(&self, id: U256) -> ChainResult<Vec<ChainLog>> {
+        let logs = self
+            .provider
+            .get_filter_changes::<alloy::rpc::types::Log>(id)
+            .await
+            .map_err(|e| ChainError::from_rpc("eth_getFilterChanges", e))?;
+        Ok(logs.into_iter().filter(|l| !l.removed).map(chain_log).collect())
+    }
+
+    async fn uninstall_log_filter(&self, id: U256) -> ChainResult<bool> {
+        self.provider.uninstall_filter(id).await.map_err(|e| ChainError::from_rpc("eth_uninstallFilter", e))
+    }
+
+    async fn estimate_gas(&self, call: &Call) -> ChainResult<u64> {
+        self.provider.estimate_gas(Self::request(call)).await.map_err(|e| ChainError::from_rpc("eth_estimateGas", e))
+    }
+
+    async fn max_priority_fee(&self) -> ChainResult<u128> {
+        self.provider
+            .get_max_priority_fee_per_gas()
+            .await
+            .map_err(|e| ChainError::from_rpc("eth_maxPriorityFeePerGas", e))
     }
 
     async fn block(&self, at: BlockNumberOrTag) -> ChainResult<Option<BlockInfo>> {

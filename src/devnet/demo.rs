@@ -8,7 +8,7 @@ use super::{Devnet, DevnetError};
 use crate::{
     bindings::IZrSign::{RequestKind, ZrSignParams},
     chain::{Call, ChainRead, ChainSubmit, RpcChain},
-    client::{Client, Requested, Settlement},
+    client::{Client, ClientConfig, Requested, Settlement},
     protocol::{KeyPath, digest, signed_tx},
 };
 use alloy::{
@@ -88,12 +88,13 @@ fn verification(step: &str, message: impl Into<String>) -> DevnetError {
 
 /// Runs the story from `user` (a funded source-chain account) and verifies every answer.
 pub async fn run(net: &Devnet, user: Address) -> Result<DemoReport, DevnetError> {
-    let client = Client::new(net.source.as_ref(), net.deployment.proxy);
+    let config = ClientConfig { timeout: STEP_TIMEOUT, poll_interval: POLL, ..Default::default() };
+    let client = Client::new(net.source.clone(), net.deployment.proxy, user).with_config(config);
     let mut steps = Vec::new();
 
     let started = Instant::now();
-    let requested = client.request_key(user, user, net.wallet_type, 1, None).await?;
-    let settlement = client.wait_settled(&requested, POLL, STEP_TIMEOUT).await?;
+    let requested = client.send_key_request(user, net.wallet_type, 1, None).await?;
+    let settlement = client.wait_settled(&requested).await?.settlement;
     let path = KeyPath {
         evm_chain_id: net.source.evm_chain_id(),
         proxy: net.deployment.proxy,
@@ -171,10 +172,8 @@ pub async fn run(net: &Devnet, user: Address) -> Result<DemoReport, DevnetError>
             payload: payload.into(),
             broadcast,
         };
-        let requested = client.request_signature(user, kind, params, None).await?;
-        let Settlement::Signature { digest, signature, .. } =
-            client.wait_settled(&requested, POLL, STEP_TIMEOUT).await?
-        else {
+        let requested = client.send_sign_request(kind, params, None).await?;
+        let Settlement::Signature { digest, signature, .. } = client.wait_settled(&requested).await?.settlement else {
             return Err(verification(label, "expected a signature"));
         };
         let ours = digest::digest(kind, &requested.payload, Some(evm_chain_id))

@@ -27,7 +27,18 @@ use std::{sync::Arc, time::Duration};
 const BATCH: u64 = 100;
 
 /// Percentage a replacement's fee cap must exceed the pooled transaction's by (geth's and anvil's rule).
-const REPLACEMENT_BUMP_PCT: u128 = 10;
+pub const REPLACEMENT_BUMP_PCT: u128 = 10;
+
+/// The least fee cap a replacement of a transaction capped at `fee_cap` needs when the base fee is
+/// `base_fee`: [`REPLACEMENT_BUMP_PCT`] above it (pool rule) and above the base fee (to be mineable).
+pub fn replacement_fee_cap(fee_cap: u128, base_fee: u128) -> u128 {
+    bumped(fee_cap).max(base_fee.saturating_add(1))
+}
+
+/// `fee` raised by [`REPLACEMENT_BUMP_PCT`], rounded up (the pool's rule for any replaced fee field).
+pub fn bumped(fee: u128) -> u128 {
+    fee.saturating_mul(100 + REPLACEMENT_BUMP_PCT).div_ceil(100)
+}
 
 /// One destination chain's broadcaster.
 pub struct Broadcaster<D> {
@@ -327,7 +338,6 @@ impl<D: ChainRead> Broadcaster<D> {
     /// The fee cap a replacement needs: above the next block's base fee, and 10% above this one's (pool rule).
     async fn replacement_fee(&self, b: &Broadcast) -> Option<u128> {
         let base = self.next_base_fee().await?;
-        let bumped = b.max_fee_per_gas.saturating_mul(100 + REPLACEMENT_BUMP_PCT).div_ceil(100);
-        Some(bumped.max(base.saturating_add(1)))
+        Some(replacement_fee_cap(b.max_fee_per_gas, base))
     }
 }

@@ -13,7 +13,7 @@ mod broadcast;
 pub mod config;
 mod watch;
 
-pub use broadcast::Broadcaster;
+pub use broadcast::{Broadcaster, REPLACEMENT_BUMP_PCT, bumped, replacement_fee_cap};
 pub use config::{Destination, RelayerConfig};
 pub use watch::{WatchReport, Watcher};
 

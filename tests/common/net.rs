@@ -129,8 +129,9 @@ impl Net {
         }
     }
 
-    pub fn client(&self) -> Client<'_, RpcChain> {
-        Client::new(self.source.as_ref(), self.proxy)
+    /// A client of the deployment sending from the user.
+    pub fn client(&self) -> Client<&RpcChain> {
+        Client::new(self.source.as_ref(), self.proxy, self.user)
     }
 
     /// Runs the responder until `id` is settled on-chain.
@@ -147,7 +148,7 @@ impl Net {
 
     /// A new answered key of the user.
     pub async fn key(&mut self) -> Key {
-        let requested = self.client().request_key(self.user, self.user, self.wallet_type, 1, None).await.expect("key");
+        let requested = self.client().send_key_request(self.user, self.wallet_type, 1, None).await.expect("key");
         self.answer(requested.id).await;
         let index = requested.request.walletIndex;
         let path = KeyPath {
@@ -176,8 +177,7 @@ impl Net {
             payload: payload.into(),
             broadcast: true,
         };
-        let requested =
-            self.client().request_signature(self.user, RequestKind::Tx, params, None).await.expect("sign tx");
+        let requested = self.client().send_sign_request(RequestKind::Tx, params, None).await.expect("sign tx");
         self.answer(requested.id).await;
         requested
     }

@@ -241,10 +241,12 @@ impl Run<'_> {
                     if amount.is_zero() { Err(zr!(ZrSignNothingToWithdraw { account: who })) } else { Ok(()) };
                 let (by_before, who_before) =
                     (self.chain.balance(by).await.map_err(fail)?, self.chain.balance(who).await.map_err(fail)?);
-                let actual = Client::new(&self.chain, f.proxy).withdraw_for(by, who).await.map_err(|e| match e {
-                    ClientError::Backend(b) => b,
-                    other => ChainError::Evm(other.to_string()),
-                });
+                let actual = Client::new(&self.chain, f.proxy, by).withdraw_for(who).await.map(|w| w.receipt).map_err(
+                    |e| match e {
+                        ClientError::Chain { source, .. } => *source,
+                        other => ChainError::Evm(other.to_string()),
+                    },
+                );
                 self.expect("withdrawFor", &actual, &predicted)?;
                 if let Ok(receipt) = actual {
                     let gas_cost = U256::from(receipt.gas_used) * U256::from(self.model.base_fee);
