@@ -31,6 +31,7 @@ impl Args {
         let session = Session::read(opts, &self.rpc, &self.deployment).await?;
         let config = session.view(IZrSign::feeConfigCall {}).await?;
         let base_fee = session.chain.base_fee().await.map_err(|e| Failure::from_chain("read the base fee", &e))?;
+        let client = super::client::client(&session, None, Vec::new());
         let types = if self.wallet_types.is_empty() { vec![WalletType::EVM] } else { self.wallet_types.clone() };
         let mut wallet_types = Vec::new();
         for wt in types {
@@ -43,16 +44,17 @@ impl Args {
                     "quote a registered wallet type (the EVM one is 44:60)",
                 ));
             }
-            let sign = |kind| IZrSign::signFeeCall { walletTypeId: id, kind };
+            let quote_err = |e| super::client::failure("quote", e);
+            let sign = |kind| client.quote_sign(id, kind);
             wallet_types.push(WalletTypeFees {
                 wallet_type: name,
                 id,
                 supported: info.supported,
                 mpc_fee: info.mpcFee.to_string(),
-                key: session.view(IZrSign::keyFeeCall { walletTypeId: id, options: 1 }).await?.to_string(),
-                hash: session.view(sign(RequestKind::Hash)).await?.to_string(),
-                data: session.view(sign(RequestKind::Data)).await?.to_string(),
-                tx: session.view(sign(RequestKind::Tx)).await?.to_string(),
+                key: client.quote_key(id, 1).await.map_err(quote_err)?.exact.to_string(),
+                hash: sign(RequestKind::Hash).await.map_err(quote_err)?.exact.to_string(),
+                data: sign(RequestKind::Data).await.map_err(quote_err)?.exact.to_string(),
+                tx: sign(RequestKind::Tx).await.map_err(quote_err)?.exact.to_string(),
             });
         }
         let output = FeesOutput {

@@ -1,35 +1,21 @@
-//! Reading one request's lifecycle: its event (found by its indexed id, in bounded block ranges from the
-//! deployment's start block), its settlement events, and the services' store records.
+//! Reading one request's lifecycle: its event and its settlement (through the client: found by the indexed id,
+//! in bounded block ranges from the deployment's start block), and the services' store records.
 
+use super::client::{CliClient, failure};
 use crate::{
     exit::{Failure, Outcome},
     opts::Session,
 };
-use alloy::primitives::{B256, U256};
+use alloy::primitives::U256;
 use std::path::PathBuf;
 use zrsign::{
     bindings::IZrSign::{self, RequestKind, RequestStatus},
-    chain::{ChainRead, LogFilter},
+    chain::ChainRead,
+    client::{Requested, Settlement},
     output::{AnswerOutput, RelayOutput, RequestOutput, ResponderRecord},
-    protocol::{
-        RejectReason,
-        events::{self, RequestEvent, ZrEvent, request_id_topic},
-    },
+    protocol::RejectReason,
     store::Store,
 };
-
-/// Blocks per `eth_getLogs` query (the follower's default range).
-const RANGE: u64 = 2_000;
-
-/// A request event and where it is.
-pub struct Found {
-    /// The event.
-    pub event: RequestEvent,
-    /// Its block.
-    pub block: u64,
-    /// Its transaction.
-    pub tx_hash: B256,
-}
 
 /// The name of a kind.
 pub fn kind_name(kind: RequestKind) -> &'static str {
@@ -71,70 +57,32 @@ pub async fn status(session: &Session, id: u64) -> Outcome<RequestStatus> {
     Ok(status)
 }
 
-/// Logs with topic 1 = `id` among `topics`, from `from` to the latest block, in bounded ranges; stops at the first
-/// range that has any.
-async fn logs_of(session: &Session, id: u64, topics: Vec<B256>, from: u64) -> Outcome<Vec<zrsign::chain::ChainLog>> {
-    let latest = session.chain.block_number().await.map_err(|e| Failure::from_chain("read the latest block", &e))?;
-    let mut start = from;
-    let mut found = Vec::new();
-    while start <= latest {
-        let end = latest.min(start.saturating_add(RANGE - 1));
-        let filter =
-            LogFilter::new(session.proxy, start, end).events(topics.clone()).topic1([request_id_topic(U256::from(id))]);
-        let logs =
-            session.chain.logs(&filter).await.map_err(|e| Failure::from_chain("read the request's events", &e))?;
-        found.extend(logs);
-        if !found.is_empty() {
-            break;
-        }
-        start = end + 1;
-    }
-    Ok(found)
-}
-
 /// The first block to search: the deployment's start block from the config, else 0.
 pub fn search_from(session: &Session) -> u64 {
     session.config.deployment.start_block.unwrap_or(0)
 }
 
-/// The request's event.
-pub async fn request_event(session: &Session, id: u64) -> Outcome<Found> {
+/// Request `id` as its event recorded it (a protocol failure if the deployment never issued it).
+pub async fn requested(session: &Session, client: &CliClient, id: u64) -> Outcome<Requested> {
     status(session, id).await?;
-    let logs = logs_of(session, id, events::REQUEST_EVENTS.to_vec(), search_from(session)).await?;
-    for log in logs {
-        if let Ok(Some(ZrEvent::Requested(event))) = events::decode(&log.log)
-            && event.id == U256::from(id)
-        {
-            return Ok(Found { event, block: log.block_number, tx_hash: log.tx_hash });
-        }
-    }
-    Err(Failure::chain(
-        format!("request {id} exists but its event was not found from block {}", search_from(session)),
-        "set deployment.start_block in zrsign.toml to the deployment's block (or a block before the request)",
-    ))
+    client.requested(U256::from(id), search_from(session)).await.map_err(|e| failure(&format!("request {id}"), e))
 }
 
-/// How the request was settled, from its events after `from`.
-pub async fn settlement(session: &Session, id: u64, from: u64) -> Outcome<Option<AnswerOutput>> {
-    let logs = logs_of(session, id, events::LIFECYCLE_EVENTS.to_vec(), from).await?;
-    for log in logs {
-        let answer = match events::decode(&log.log) {
-            Ok(Some(ZrEvent::KeyResponded { evm_address, public_key, .. })) => {
-                AnswerOutput::Key { address: evm_address, public_key }
-            }
-            Ok(Some(ZrEvent::SignResponded { signer, digest, signature, .. })) => {
-                AnswerOutput::Signature { signer, digest, signature }
-            }
-            Ok(Some(ZrEvent::Rejected { reason_code, .. })) => AnswerOutput::Rejected {
-                reason_code,
-                reason: RejectReason::from_code(reason_code).map(|r| format!("{r:?}")),
-            },
-            Ok(Some(ZrEvent::Reclaimed { amount, .. })) => AnswerOutput::Reclaimed { amount: amount.to_string() },
-            _ => continue,
-        };
-        return Ok(Some(answer));
-    }
-    Ok(None)
+/// How a settled request ended, from its events.
+async fn settlement(client: &CliClient, requested: &Requested) -> Outcome<AnswerOutput> {
+    let settled = client.wait_settled(requested).await.map_err(|e| failure(&format!("request {}", requested.id), e))?;
+    Ok(match settled.settlement {
+        Settlement::Key { address, public_key } => AnswerOutput::Key { address, public_key },
+        Settlement::Signature { signer, digest, signature } => AnswerOutput::Signature { signer, digest, signature },
+        Settlement::Rejected { reason } => AnswerOutput::Rejected {
+            reason_code: reason,
+            reason: RejectReason::from_code(reason).map(|r| format!("{r:?}")),
+        },
+        // A reclaim credits the whole escrow.
+        Settlement::Reclaimed => AnswerOutput::Reclaimed {
+            amount: (U256::from(requested.request.serviceFee) + U256::from(requested.request.gasFee)).to_string(),
+        },
+    })
 }
 
 /// The store to read records from: `--store`, else the responder's or the relayer's from the config, if it exists.
@@ -159,9 +107,10 @@ pub async fn store(session: &Session, flag: Option<&PathBuf>) -> Outcome<Option<
 /// The whole lifecycle of request `id`.
 pub async fn request(session: &Session, id: u64, store: Option<&Store>) -> Outcome<RequestOutput> {
     let status = status(session, id).await?;
-    let found = request_event(session, id).await?;
-    let r = &found.event.request;
-    let answer = if status == RequestStatus::Open { None } else { settlement(session, id, found.block).await? };
+    let client = super::client::client(session, None, Vec::new());
+    let found = requested(session, &client, id).await?;
+    let r = &found.request;
+    let answer = if status == RequestStatus::Open { None } else { Some(settlement(&client, &found).await?) };
     let latest = session.chain.block_number().await.map_err(|e| Failure::from_chain("read the latest block", &e))?;
     let evm_chain_id = session.chain.evm_chain_id();
     let (responder, relay) = match store {
@@ -212,8 +161,8 @@ pub async fn request(session: &Session, id: u64, store: Option<&Store>) -> Outco
         dst_chain: sign.then_some(r.dstChainId),
         digest: sign.then_some(r.digest),
         broadcast: r.broadcast,
-        request_block: found.block,
-        request_tx: found.tx_hash,
+        request_block: found.receipt.block_number,
+        request_tx: found.receipt.tx_hash,
         answer,
         responder,
         relay,
@@ -222,12 +171,11 @@ pub async fn request(session: &Session, id: u64, store: Option<&Store>) -> Outco
 
 /// Without the relayer's store: the answered transaction's hash, looked up on the destination chain when its RPC
 /// is configured (`[destinations]`, or the source chain's own).
-async fn destination_relay(session: &Session, found: &Found, signature: &[u8]) -> Outcome<Option<RelayOutput>> {
-    let r = &found.event.request;
+async fn destination_relay(session: &Session, found: &Requested, signature: &[u8]) -> Outcome<Option<RelayOutput>> {
+    let r = &found.request;
     let info = session.view(IZrSign::chainCall { chainId: r.dstChainId }).await?;
     let Ok(chain) = info.caip2.parse::<zrsign::protocol::Caip2>() else { return Ok(None) };
-    let Ok(signed) = zrsign::protocol::signed_tx::assemble(&found.event.payload, signature, r.signer, info.evmChainId)
-    else {
+    let Ok(signed) = zrsign::protocol::signed_tx::assemble(&found.payload, signature, r.signer, info.evmChainId) else {
         return Ok(None);
     };
     let url = session

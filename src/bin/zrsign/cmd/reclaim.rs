@@ -1,11 +1,10 @@
 //! `zrsign reclaim ID`: credits an expired, unanswered request's whole escrow back to its requester.
 
 use crate::{
-    exit::{Failure, Outcome},
+    exit::Outcome,
     opts::{ConfigOpts, DeploymentOpts, OutputOpts, RpcOpts, Session, WalletOpts},
 };
-use alloy::primitives::U256;
-use zrsign::{bindings::IZrSign, chain::ChainSubmit, output::ReclaimOutput, protocol::events::find};
+use zrsign::output::ReclaimOutput;
 
 /// Arguments of `zrsign reclaim`.
 #[derive(Debug, clap::Args)]
@@ -26,27 +25,24 @@ impl Args {
     /// Reclaims.
     pub async fn run(self, opts: &ConfigOpts) -> Outcome<()> {
         let session = Session::signing(opts, &self.rpc, &self.wallet, &self.deployment).await?;
-        let account = session.account()?;
-        let found = super::lookup::request_event(&session, self.id).await?;
-        let call = IZrSign::reclaimCall { requestId: U256::from(self.id), request: found.event.request.clone() };
-        let receipt = session
-            .chain
-            .transact(account, session.proxy, call, U256::ZERO)
+        let client = super::client::client(&session, None, Vec::new());
+        let requested = super::lookup::requested(&session, &client, self.id).await?;
+        let reclaimed = client
+            .reclaim(&requested)
             .await
-            .map_err(|e| Failure::from_chain(format!("reclaim request {}", self.id), &e))?;
-        let amount = find::<IZrSign::ZrRequestReclaimed>(&receipt.logs).map(|e| e.amount).unwrap_or_default();
-        let requester = found.event.request.requester;
-        let claimable = session.view(IZrSign::claimableCall { account: requester }).await?;
+            .map_err(|e| super::client::failure(&format!("reclaim request {}", self.id), e))?;
+        let claimable =
+            client.claimable(reclaimed.requester).await.map_err(|e| super::client::failure("read the balance", e))?;
         let output = ReclaimOutput {
             request_id: self.id,
-            amount: amount.to_string(),
-            tx_hash: receipt.tx_hash,
+            amount: reclaimed.amount.to_string(),
+            tx_hash: reclaimed.receipt.tx_hash,
             claimable: claimable.to_string(),
         };
         self.output.print(&output, || {
             format!(
-                "reclaimed request {}: {} wei credited to {requester} (claimable now {} wei; `zrsign withdraw` pays it)",
-                output.request_id, output.amount, output.claimable
+                "reclaimed request {}: {} wei credited to {} (claimable now {} wei; `zrsign withdraw` pays it)",
+                output.request_id, output.amount, reclaimed.requester, output.claimable
             )
         })
     }

@@ -1,11 +1,10 @@
 //! `zrsign withdraw`: pays the wallet's claimable balance (refunds, reclaims, rebates; the responder's gas).
 
 use crate::{
-    exit::{Failure, Outcome},
+    exit::Outcome,
     opts::{ConfigOpts, DeploymentOpts, OutputOpts, RpcOpts, Session, WalletOpts},
 };
-use alloy::primitives::U256;
-use zrsign::{bindings::IZrSign, chain::ChainSubmit, output::WithdrawOutput};
+use zrsign::output::WithdrawOutput;
 
 /// Arguments of `zrsign withdraw`.
 #[derive(Debug, clap::Args)]
@@ -24,14 +23,13 @@ impl Args {
     /// Withdraws.
     pub async fn run(self, opts: &ConfigOpts) -> Outcome<()> {
         let session = Session::signing(opts, &self.rpc, &self.wallet, &self.deployment).await?;
-        let account = session.account()?;
-        let amount = session.view(IZrSign::claimableCall { account }).await?;
-        let receipt = session
-            .chain
-            .transact(account, session.proxy, IZrSign::withdrawCall {}, U256::ZERO)
-            .await
-            .map_err(|e| Failure::from_chain("withdraw", &e))?;
-        let output = WithdrawOutput { account, amount: amount.to_string(), tx_hash: receipt.tx_hash };
+        let client = super::client::client(&session, None, Vec::new());
+        let withdrawn = client.withdraw().await.map_err(|e| super::client::failure("withdraw", e))?;
+        let output = WithdrawOutput {
+            account: withdrawn.account,
+            amount: withdrawn.amount.to_string(),
+            tx_hash: withdrawn.receipt.tx_hash,
+        };
         self.output
             .print(&output, || format!("withdrew {} wei to {} in {}", output.amount, output.account, output.tx_hash))
     }

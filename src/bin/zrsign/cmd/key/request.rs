@@ -1,11 +1,12 @@
 //! `zrsign key request`: a new key for the wallet (or `--owner`), `--wait` until it is answered and verified.
 
+use super::super::client::{client, failure, with_spinner};
 use crate::{
-    exit::{Failure, Outcome},
+    exit::Outcome,
     opts::{ConfigOpts, DeploymentOpts, OutputOpts, RpcOpts, Session, WaitOpts, WalletOpts, WalletTypeOpts},
 };
 use alloy::primitives::{Address, U256};
-use zrsign::{bindings::IZrSign, client::Settlement, output::KeyOutput};
+use zrsign::{bindings::IZrSign::KeyInfo, output::KeyOutput};
 
 /// Arguments of `zrsign key request`.
 #[derive(Debug, clap::Args)]
@@ -39,11 +40,17 @@ impl Args {
         let session = Session::signing(opts, &self.rpc, &self.wallet, &self.deployment).await?;
         let owner = self.owner.unwrap_or(session.account()?);
         let wallet_type = self.wallet_type.wallet_type;
-        let requested =
-            super::super::client::request_key(&session, owner, wallet_type.id(), self.options, self.fee).await?;
+        let client = client(&session, Some(&self.wait), Vec::new());
+        let requested = with_spinner(
+            "sending the key request",
+            client.send_key_request(owner, wallet_type.id(), self.options, self.fee),
+        )
+        .await
+        .map_err(|e| failure("key request", e))?;
         let index: u64 = requested.request.walletIndex.saturating_to();
+        let id = requested.id;
         let mut output = KeyOutput {
-            request_id: Some(requested.id.saturating_to()),
+            request_id: Some(id.saturating_to()),
             status: "open".into(),
             owner,
             wallet_type: wallet_type.id(),
@@ -54,45 +61,16 @@ impl Args {
             key_version: None,
         };
         if self.wait.wait {
-            match super::super::client::wait_settled(&session, &requested, &self.wait).await? {
-                Settlement::Key { address, .. } => {
-                    let derived = session
-                        .view(IZrSign::derivedAddressCall {
-                            owner,
-                            walletTypeId: wallet_type.id(),
-                            index: U256::from(index),
-                        })
-                        .await?;
-                    if derived != address {
-                        return Err(Failure::protocol(
-                            format!(
-                                "request {}: the answered key {address} is not the derived child {derived}",
-                                requested.id
-                            ),
-                            "report this: the contract should have refused it",
-                        ));
-                    }
-                    let info = session
-                        .view(IZrSign::keyOfCall { owner, walletTypeId: wallet_type.id(), index: U256::from(index) })
-                        .await?;
-                    output = KeyOutput {
-                        request_id: output.request_id,
-                        ..super::key_output(owner, wallet_type, index, &info)
-                    };
-                }
-                Settlement::Rejected { reason } => {
-                    return Err(Failure::protocol(
-                        format!("key request {} was rejected by the MPC network (reason {reason})", requested.id),
-                        "see `zrsign request show ID`; the service fee was credited back (`zrsign withdraw`)",
-                    ));
-                }
-                other => {
-                    return Err(Failure::protocol(
-                        format!("key request {} ended {other:?}", requested.id),
-                        "see `zrsign request show ID`",
-                    ));
-                }
-            }
+            // Verified by the client: the answered key is the derived child of the deployment's root key.
+            let key = with_spinner(format!("request {id}: waiting for the MPC network"), client.wait_key(&requested))
+                .await
+                .map_err(|e| failure("key request", e))?;
+            let info = KeyInfo {
+                evmAddress: key.address,
+                keyVersion: key.key_version,
+                publicKey: key.public_key.compressed().to_vec().into(),
+            };
+            output = KeyOutput { request_id: output.request_id, ..super::key_output(owner, wallet_type, index, &info) };
         }
         self.output.print(&output, || {
             let id = output.request_id.unwrap_or_default();

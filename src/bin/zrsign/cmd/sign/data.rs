@@ -32,7 +32,8 @@ impl Args {
         };
         let session = self.sign.session(opts).await?;
         let chain = self.sign.destination(&session).await?;
-        let (_, output) = self.sign.request(&session, RequestKind::Data, &chain, payload, false).await?;
+        let client = super::super::client::client(&session, Some(&self.sign.wait), Vec::new());
+        let (_, output, _) = self.sign.request(&client, RequestKind::Data, &chain, payload, false).await?;
         self.sign.output.print(&output, || super::text(&output))
     }
 }

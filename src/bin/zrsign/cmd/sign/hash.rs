@@ -19,8 +19,9 @@ impl Args {
     pub async fn run(self, opts: &ConfigOpts) -> Outcome<()> {
         let session = self.sign.session(opts).await?;
         let chain = self.sign.destination(&session).await?;
-        let (_, output) =
-            self.sign.request(&session, RequestKind::Hash, &chain, self.hash.0.to_vec().into(), false).await?;
+        let client = super::super::client::client(&session, Some(&self.sign.wait), Vec::new());
+        let (_, output, _) =
+            self.sign.request(&client, RequestKind::Hash, &chain, self.hash.0.to_vec().into(), false).await?;
         self.sign.output.print(&output, || super::text(&output))
     }
 }

@@ -5,16 +5,17 @@ mod data;
 mod hash;
 mod tx;
 
+use super::client::{CliClient, failure, with_spinner};
 use crate::{
     exit::{Failure, Outcome},
     opts::{
         ConfigOpts, DeploymentOpts, OutputOpts, RpcOpts, Session, WaitOpts, WalletOpts, WalletTypeOpts, parse_caip2,
     },
 };
-use alloy::primitives::{Bytes, Signature, U256};
+use alloy::primitives::{Bytes, U256};
 use zrsign::{
     bindings::IZrSign::{self, ChainFamily, RequestKind, ZrSignParams},
-    client::{Requested, Settlement},
+    client::{Requested, Signed},
     output::SignOutput,
     protocol::Caip2,
 };
@@ -95,15 +96,16 @@ impl SignOpts {
         Ok(chain)
     }
 
-    /// Sends the request; with --wait, waits for the answer and checks that the signature recovers to the key.
+    /// Sends the request through `client`; with --wait, waits for the answer (verified by the client: digest
+    /// recomputed, low-s, recovering to the key).
     pub async fn request(
         &self,
-        session: &Session,
+        client: &CliClient,
         kind: RequestKind,
         chain: &Caip2,
         payload: Bytes,
         broadcast: bool,
-    ) -> Outcome<(Requested, SignOutput)> {
+    ) -> Outcome<(Requested, SignOutput, Option<Signed>)> {
         let params = ZrSignParams {
             walletTypeId: self.wallet_type.wallet_type.id(),
             walletIndex: U256::from(self.index),
@@ -111,13 +113,15 @@ impl SignOpts {
             payload,
             broadcast,
         };
-        let requested = super::client::request_signature(session, kind, params, self.fee).await?;
+        let requested = with_spinner("sending the sign request", client.send_sign_request(kind, params, self.fee))
+            .await
+            .map_err(|e| failure("sign request", e))?;
         let mut output = SignOutput {
             request_id: requested.id.saturating_to(),
             kind: super::lookup::kind_name(kind).to_owned(),
             status: "open".into(),
             request_tx: requested.receipt.tx_hash,
-            fee: super::client::fee(&requested).to_string(),
+            fee: (U256::from(requested.request.serviceFee) + U256::from(requested.request.gasFee)).to_string(),
             digest: requested.request.digest,
             signer: requested.request.signer,
             signature: None,
@@ -126,32 +130,16 @@ impl SignOpts {
             relay: None,
         };
         if !self.wait.wait {
-            return Ok((requested, output));
+            return Ok((requested, output, None));
         }
-        match super::client::wait_settled(session, &requested, &self.wait).await? {
-            Settlement::Signature { signer, digest, signature } => {
-                let recovered = Signature::try_from(signature.as_ref())
-                    .ok()
-                    .and_then(|s| s.recover_address_from_prehash(&digest).ok());
-                if recovered != Some(signer) || digest != requested.request.digest {
-                    return Err(Failure::protocol(
-                        format!("request {}: the answered signature does not recover to {signer}", requested.id),
-                        "report this: the contract should have refused it",
-                    ));
-                }
-                output.status = "answered".into();
-                output.signature = Some(signature);
-                Ok((requested, output))
-            }
-            Settlement::Rejected { reason } => Err(Failure::protocol(
-                format!("sign request {} was rejected by the MPC network (reason {reason})", requested.id),
-                "see `zrsign request show ID`; the service fee was credited back (`zrsign withdraw`)",
-            )),
-            other => Err(Failure::protocol(
-                format!("sign request {} ended {other:?}", requested.id),
-                "see `zrsign request show ID`",
-            )),
-        }
+        let id = requested.id;
+        let signed =
+            with_spinner(format!("request {id}: waiting for the MPC network"), client.wait_signature(&requested))
+                .await
+                .map_err(|e| failure("sign request", e))?;
+        output.status = "answered".into();
+        output.signature = Some(signed.signature.as_bytes().to_vec().into());
+        Ok((requested, output, Some(signed)))
     }
 }
 

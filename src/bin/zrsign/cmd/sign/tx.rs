@@ -2,29 +2,22 @@
 //! `--value`, `--data` with the key's nonce and the fees read from the destination (EIP-1559, or `--legacy`), or
 //! given whole as `--payload`. With `--broadcast` the relayer sends it; `--wait` then waits for it to be mined.
 
-use super::SignOpts;
+use super::{
+    super::client::{CliClient, client, failure, with_spinner},
+    SignOpts,
+};
 use crate::{
     exit::{Failure, Outcome},
     opts::{ConfigOpts, Session, connect},
-    progress::Spinner,
 };
-use alloy::{
-    consensus::{SignableTransaction, TxEip1559, TxLegacy},
-    network::TransactionBuilder,
-    primitives::{Address, Bytes, TxKind, U256},
-    providers::Provider,
-    rpc::types::TransactionRequest,
-};
-use std::time::Instant;
+use alloy::primitives::{Address, Bytes, U256};
 use zrsign::{
-    bindings::IZrSign::{self, RequestKind},
-    chain::{ChainRead, RpcChain},
+    bindings::IZrSign::RequestKind,
+    chain::ChainRead,
+    client::{PreparedTx, SignedTransaction, TxRequest, TxType},
     output::RelayOutput,
-    protocol::{Caip2, signed_tx},
+    protocol::{Caip2, digest::UnsignedTx, signed_tx},
 };
-
-/// Priority fee when none is given (1 gwei).
-const DEFAULT_PRIORITY_FEE: u128 = 1_000_000_000;
 
 /// Arguments of `zrsign sign tx`.
 #[derive(Debug, clap::Args)]
@@ -44,10 +37,10 @@ pub struct Args {
     /// Nonce [default: the key's next nonce on the destination].
     #[arg(long, value_name = "N", help_heading = "Transaction")]
     nonce: Option<u64>,
-    /// Fee cap (EIP-1559) or gas price (legacy), wei [default: twice the base fee plus the priority fee].
+    /// Fee cap (EIP-1559) or gas price (legacy), wei [default: twice the destination's base fee plus the tip].
     #[arg(long, value_name = "WEI", help_heading = "Transaction")]
     max_fee_per_gas: Option<u128>,
-    /// Priority fee, wei [default: 1 gwei].
+    /// Priority fee, wei [default: the destination's suggestion, else 1 gwei].
     #[arg(long, value_name = "WEI", help_heading = "Transaction")]
     priority_fee: Option<u128>,
     /// Build an EIP-155 legacy transaction instead of EIP-1559.
@@ -103,123 +96,95 @@ impl Args {
                 "pass the destination chain's own RPC",
             ));
         }
-        let account = session.account()?;
-        let wallet_type = self.sign.wallet_type.wallet_type.id();
-        let index = U256::from(self.sign.index);
-        let key =
-            session.view(IZrSign::keyOfCall { owner: account, walletTypeId: wallet_type, index }).await?.evmAddress;
-        if key == Address::ZERO {
-            return Err(Failure::protocol(
-                format!("{account} has no answered key {index}"),
-                "request one first: `zrsign key request --wait`",
-            ));
-        }
-        let payload = match (&self.payload, &destination) {
-            (Some(payload), _) => payload.clone(),
-            (None, Some(d)) => self.build(d, key, evm_chain_id).await?,
-            (None, None) => return Err(Failure::internal("no destination to build the transaction on")),
-        };
-        let (requested, mut output) =
-            self.sign.request(&session, RequestKind::Tx, &chain, payload, self.broadcast).await?;
-        if let Some(signature) = &output.signature {
-            let signed = signed_tx::assemble(&requested.payload, signature, key, evm_chain_id)
-                .map_err(|e| Failure::protocol(format!("request {}: {e}", requested.id), "report this"))?;
-            output.signed_tx = Some(signed.raw.clone());
-            output.tx_hash = Some(signed.tx_hash);
-            if self.broadcast
-                && let Some(d) = &destination
-            {
-                output.relay = Some(wait_relayed(d, &chain, signed.tx_hash, &self.sign.wait).await?);
+        let client = client(&session, Some(&self.sign.wait), destination.into_iter().collect());
+        let prepared = self.prepare(&client, evm_chain_id).await?;
+        let payload: Bytes = prepared.unsigned.encoded_for_signing().into();
+        let (requested, mut output, signed) =
+            self.sign.request(&client, RequestKind::Tx, &chain, payload, self.broadcast).await?;
+        if let Some(signed) = signed {
+            let assembled =
+                signed_tx::assemble(&requested.payload, &signed.signature.as_bytes(), prepared.from, evm_chain_id)
+                    .map_err(|e| Failure::protocol(format!("request {}: {e}", requested.id), "report this"))?;
+            output.signed_tx = Some(assembled.raw.clone());
+            output.tx_hash = Some(assembled.tx_hash);
+            if self.broadcast {
+                let tx = SignedTransaction {
+                    request_id: requested.id,
+                    prepared: PreparedTx {
+                        unsigned: UnsignedTx::decode(&requested.payload).map_err(|r| {
+                            Failure::protocol(
+                                format!("request {}: the signed payload does not decode ({r:?})", requested.id),
+                                "report this",
+                            )
+                        })?,
+                        ..prepared
+                    },
+                    signed: assembled,
+                    signature: signed.signature,
+                    broadcast: true,
+                };
+                let relayed = with_spinner(
+                    format!("request {}: waiting for the relayer's {} on {chain}", requested.id, tx.signed.tx_hash),
+                    client.wait_relayed(&tx),
+                )
+                .await
+                .map_err(|e| failure("relay", e))?;
+                output.relay = Some(RelayOutput {
+                    chain: chain.to_string(),
+                    status: "mined".into(),
+                    tx_hash: relayed.receipt.tx_hash,
+                    block: Some(relayed.receipt.block_number),
+                    error: None,
+                });
             }
         }
         self.sign.output.print(&output, || super::text(&output))
     }
 
-    /// The unsigned transaction, with the nonce and fees read from the destination.
-    async fn build(&self, destination: &RpcChain, key: Address, evm_chain_id: u64) -> Outcome<Bytes> {
-        let read = |what: &'static str| move |e| Failure::from_chain(format!("read the {what} on the destination"), &e);
+    /// The unsigned transaction: `--payload` as is, or built by the client (nonce, gas and fees read from the
+    /// destination), with `--max-fee-per-gas` / `--priority-fee` applied over its fees.
+    async fn prepare(&self, client: &CliClient, evm_chain_id: u64) -> Outcome<PreparedTx> {
+        let wallet_type = self.sign.wallet_type.wallet_type.id();
+        let index = U256::from(self.sign.index);
+        let from = client.key_address(wallet_type, index).await.map_err(|e| failure("sign tx", e))?;
+        if let Some(payload) = &self.payload {
+            let unsigned = UnsignedTx::decode(payload).map_err(|r| {
+                Failure::usage(
+                    format!("--payload is not an unsigned transaction ({r:?})"),
+                    "pass EIP-1559 (0x02…) or legacy RLP",
+                )
+            })?;
+            return Ok(PreparedTx { wallet_type, index, from, evm_chain_id, unsigned });
+        }
         let to = self.to.ok_or_else(|| Failure::usage("no recipient", "pass --to ADDRESS or --payload HEX"))?;
-        let nonce = match self.nonce {
-            Some(n) => n,
-            None => destination.nonce(key).await.map_err(read("key's nonce"))?,
+        let request = TxRequest {
+            wallet_type,
+            index,
+            evm_chain_id,
+            to,
+            value: self.value,
+            input: self.data.clone().unwrap_or_default(),
+            gas_limit: self.gas_limit,
+            nonce: self.nonce,
+            tx_type: if self.legacy { TxType::Legacy } else { TxType::Eip1559 },
         };
-        let input = self.data.clone().unwrap_or_default();
-        let gas_limit = match self.gas_limit {
-            Some(gas) => gas,
-            None if input.is_empty() => 21_000,
-            None => {
-                let request = TransactionRequest::default()
-                    .with_from(key)
-                    .with_to(to)
-                    .with_value(self.value)
-                    .with_input(input.clone());
-                destination.provider().estimate_gas(request).await.map_err(|e| {
-                    Failure::chain(
-                        format!("estimate the transaction's gas on the destination: {e}"),
-                        "pass --gas-limit",
-                    )
-                })?
+        let mut prepared = client.prepare_tx(request).await.map_err(|e| failure("prepare the transaction", e))?;
+        match &mut prepared.unsigned {
+            UnsignedTx::Eip1559(tx) => {
+                if let Some(tip) = self.priority_fee {
+                    tx.max_priority_fee_per_gas = tip;
+                }
+                if let Some(cap) = self.max_fee_per_gas {
+                    tx.max_fee_per_gas = cap;
+                }
+                tx.max_priority_fee_per_gas = tx.max_priority_fee_per_gas.min(tx.max_fee_per_gas);
             }
-        };
-        let base_fee = destination.base_fee().await.map_err(read("base fee"))?;
-        let priority = self.priority_fee.unwrap_or(DEFAULT_PRIORITY_FEE);
-        let fee_cap = self.max_fee_per_gas.unwrap_or_else(|| base_fee.saturating_mul(2).saturating_add(priority));
-        let encoded = if self.legacy {
-            TxLegacy {
-                chain_id: Some(evm_chain_id),
-                nonce,
-                gas_price: fee_cap,
-                gas_limit,
-                to: TxKind::Call(to),
-                value: self.value,
-                input,
+            UnsignedTx::Legacy(tx) => {
+                if let Some(price) = self.max_fee_per_gas {
+                    tx.gas_price = price;
+                }
             }
-            .encoded_for_signing()
-        } else {
-            TxEip1559 {
-                chain_id: evm_chain_id,
-                nonce,
-                gas_limit,
-                max_fee_per_gas: fee_cap,
-                max_priority_fee_per_gas: priority.min(fee_cap),
-                to: TxKind::Call(to),
-                value: self.value,
-                input,
-                ..Default::default()
-            }
-            .encoded_for_signing()
-        };
-        Ok(encoded.into())
-    }
-}
-
-/// Waits (spinner) until the relayed transaction is mined on the destination.
-async fn wait_relayed(
-    destination: &RpcChain,
-    chain: &Caip2,
-    tx_hash: alloy::primitives::B256,
-    wait: &crate::opts::WaitOpts,
-) -> Outcome<RelayOutput> {
-    let _spinner = Spinner::start(format!("waiting for the relayer's {tx_hash} on {chain}"));
-    let started = Instant::now();
-    loop {
-        let receipt =
-            destination.receipt(tx_hash).await.map_err(|e| Failure::from_chain("read the destination receipt", &e))?;
-        if let Some(r) = receipt {
-            return Ok(RelayOutput {
-                chain: chain.to_string(),
-                status: if r.success { "mined" } else { "failed" }.into(),
-                tx_hash,
-                block: Some(r.block_number),
-                error: (!r.success).then(|| "reverted on the destination".to_owned()),
-            });
         }
-        if started.elapsed() >= wait.timeout() {
-            return Err(Failure::protocol(
-                format!("{tx_hash} not mined on {chain} after {}s", wait.timeout),
-                "is the relayer running, and does the key have funds there? `zrsign request show ID --store …` shows the relay",
-            ));
-        }
-        tokio::time::sleep(wait.poll()).await;
+        Ok(prepared)
     }
 }
