@@ -140,7 +140,6 @@ impl Api {
         let bound = zrsign::api::serve(addr, state, shutdown.clone()).await.map_err(|e| {
             Failure::usage(format!("cannot serve the status API: {e}"), "pass --http another address or port")
         })?;
-        tracing::info!(%bound, "status API: /healthz /ready /metrics /requests/ID");
         Ok(Some(bound))
     }
 }
