@@ -7,16 +7,26 @@ import {Script} from "forge-std/Script.sol";
 /// @notice Variables (all optional):
 /// - `PRIVATE_KEY`: deployer key (default: anvil account 0).
 /// - `ZRSIGN_ADMIN`: default admin (default: deployer; another account gets a two-step transfer it must accept).
-/// - `ZRSIGN_ADMIN_DELAY`: delay of a default-admin transfer, seconds (default 86400).
+/// - `ZRSIGN_ADMIN_DELAY`: delay of a default-admin transfer, seconds (default {DEFAULT_ADMIN_DELAY}, 3 days).
 /// - `ZRSIGN_MPC`, `ZRSIGN_FEE`, `ZRSIGN_PAUSER`: holders of MPC_ROLE, FEE_ROLE, PAUSER_ROLE (default: deployer).
 /// - `ZRSIGN_ROOT_PUBKEY`: the root key, 64-byte hex x ‖ y (default: none; requests revert until it is set).
 /// - `ZRSIGN_CHAINS`: comma-separated CAIP-2 EVM chains allowed for the EVM wallet type
 ///   (default: `eip155:<current chain id>`).
-/// - `ZRSIGN_MPC_FEE`: MPC service fee of the EVM wallet type (its sign fee), wei (default 0).
+/// - `ZRSIGN_MPC_FEE`: MPC service fee of the EVM wallet type (its sign fee), wei (default {DEFAULT_MPC_FEE}).
 /// - `ZRSIGN_KEY_MPC_FEE`: key request MPC fee per unit of options, every wallet type, wei (default `ZRSIGN_MPC_FEE`).
-/// - `ZRSIGN_MIN_GAS_PRICE`: minimum gas price of the responder's part of a quote, wei (default 0: the base fee alone;
-///   set it on a chain whose base fee can be 0 or far below what the responder pays).
+/// - `ZRSIGN_MIN_GAS_PRICE`: minimum gas price of the responder's part of a quote, wei (default
+///   {DEFAULT_MIN_GAS_PRICE}: the base fee alone; set it on a chain whose base fee can be 0 or far below what the
+///   responder pays).
+/// The defaults are the Rust deployment plan's (`zrsign deploy`, the devnet: `src/deploy.rs`, module `defaults`);
+/// `tests/scripts.rs` checks that this script and the plan produce the same deployment.
 abstract contract DeployConfig is Script {
+    /// @notice Default delay of a default-admin transfer (Rust: `deploy::defaults::ADMIN_DELAY`).
+    uint48 internal constant DEFAULT_ADMIN_DELAY = 3 days;
+    /// @notice Default MPC service fee of the EVM wallet type (Rust: `deploy::defaults::MPC_FEE`).
+    uint96 internal constant DEFAULT_MPC_FEE = 0;
+    /// @notice Default minimum gas price of a quote's responder part (Rust: `deploy::defaults::MIN_GAS_PRICE`).
+    uint64 internal constant DEFAULT_MIN_GAS_PRICE = 0;
+
     /// @notice anvil's account 0 (the well-known test mnemonic's first key).
     uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
 
@@ -54,14 +64,15 @@ abstract contract DeployConfig is Script {
         cfg.deployerKey = _has("PRIVATE_KEY") ? vm.envUint("PRIVATE_KEY") : ANVIL_KEY_0;
         cfg.deployer = vm.addr(cfg.deployerKey);
         cfg.admin = _has("ZRSIGN_ADMIN") ? vm.envAddress("ZRSIGN_ADMIN") : cfg.deployer;
-        cfg.adminDelay = uint48(_has("ZRSIGN_ADMIN_DELAY") ? vm.envUint("ZRSIGN_ADMIN_DELAY") : 1 days);
+        cfg.adminDelay = uint48(_has("ZRSIGN_ADMIN_DELAY") ? vm.envUint("ZRSIGN_ADMIN_DELAY") : DEFAULT_ADMIN_DELAY);
         cfg.mpc = _has("ZRSIGN_MPC") ? vm.envAddress("ZRSIGN_MPC") : cfg.deployer;
         cfg.fee = _has("ZRSIGN_FEE") ? vm.envAddress("ZRSIGN_FEE") : cfg.deployer;
         cfg.pauser = _has("ZRSIGN_PAUSER") ? vm.envAddress("ZRSIGN_PAUSER") : cfg.deployer;
         cfg.rootPublicKey = readRootKey("ZRSIGN_ROOT_PUBKEY");
-        cfg.mpcFee = uint96(_has("ZRSIGN_MPC_FEE") ? vm.envUint("ZRSIGN_MPC_FEE") : 0);
+        cfg.mpcFee = _has("ZRSIGN_MPC_FEE") ? uint96(vm.envUint("ZRSIGN_MPC_FEE")) : DEFAULT_MPC_FEE;
         cfg.keyMpcFee = _has("ZRSIGN_KEY_MPC_FEE") ? uint96(vm.envUint("ZRSIGN_KEY_MPC_FEE")) : cfg.mpcFee;
-        cfg.minGasPrice = uint64(_has("ZRSIGN_MIN_GAS_PRICE") ? vm.envUint("ZRSIGN_MIN_GAS_PRICE") : 0);
+        cfg.minGasPrice =
+            _has("ZRSIGN_MIN_GAS_PRICE") ? uint64(vm.envUint("ZRSIGN_MIN_GAS_PRICE")) : DEFAULT_MIN_GAS_PRICE;
         string[] memory raw;
         if (_has("ZRSIGN_CHAINS")) {
             raw = vm.split(vm.envString("ZRSIGN_CHAINS"), ",");

@@ -24,6 +24,9 @@ sol! {
         function hasRole(bytes32 role, address account) external view returns (bool);
         function grantRole(bytes32 role, address account) external;
         function defaultAdmin() external view returns (address);
+        function defaultAdminDelay() external view returns (uint48);
+        function pendingDefaultAdmin() external view returns (address newAdmin, uint48 schedule);
+        function beginDefaultAdminTransfer(address newAdmin) external;
         function upgradeToAndCall(address newImplementation, bytes data) external payable;
         function version() external view returns (uint256);
     }

@@ -87,3 +87,48 @@ async fn deploy_and_upgrade_scripts_broadcast_to_anvil() {
     assert_eq!(Address::from_word(B256::from(slot)), upgraded, "the proxy points at the new implementation");
     assert!(backend.view(proxy, IZrSign::walletTypeCall { walletTypeId: evm }).await.expect("walletType").supported);
 }
+
+/// What a deployment's configuration reads as, for comparing two deployments.
+async fn snapshot(chain: &zrsign::chain::RpcChain, proxy: Address, deployer: Address) -> String {
+    let evm = zrsign::protocol::WalletType::EVM.id();
+    let own = zrsign::protocol::Caip2::eip155(chain.evm_chain_id());
+    let mut roles = Vec::new();
+    for id in [
+        chain.view(proxy, ZrSignAdmin::MPC_ROLECall {}).await.expect("role"),
+        chain.view(proxy, ZrSignAdmin::FEE_ROLECall {}).await.expect("role"),
+        chain.view(proxy, ZrSignAdmin::PAUSER_ROLECall {}).await.expect("role"),
+    ] {
+        roles.push(chain.view(proxy, ZrSignAdmin::hasRoleCall { role: id, account: deployer }).await.expect("hasRole"));
+    }
+    format!(
+        "admin {:?} delay {:?} pending {:?} roles {roles:?} key version {:?} wallet type {:?} chain {:?} allowed {:?} fees {:?}",
+        chain.view(proxy, ZrSignAdmin::defaultAdminCall {}).await.expect("admin"),
+        chain.view(proxy, ZrSignAdmin::defaultAdminDelayCall {}).await.expect("delay"),
+        chain.view(proxy, ZrSignAdmin::pendingDefaultAdminCall {}).await.expect("pending").newAdmin,
+        chain.view(proxy, IZrSign::currentKeyVersionCall {}).await.expect("version"),
+        chain.view(proxy, IZrSign::walletTypeCall { walletTypeId: evm }).await.expect("walletType"),
+        chain.view(proxy, IZrSign::chainCall { chainId: own.key() }).await.expect("chain"),
+        chain
+            .view(proxy, IZrSign::isChainIdSupportedCall { walletTypeId: evm, chainId: own.key() })
+            .await
+            .expect("allowed"),
+        chain.view(proxy, IZrSign::feeConfigCall {}).await.expect("feeConfig"),
+    )
+}
+
+/// One set of defaults: `forge script script/Deploy.s.sol` with no settings and the Rust plan
+/// (`zrsign deploy`, the devnet) with none produce the same deployment (admin delay, roles, wallet type and
+/// fee, chains, fee settings, no root key).
+#[tokio::test]
+async fn deploy_script_and_rust_plan_share_their_defaults() {
+    let chain = AnvilChain::spawn(common::toolchain(), 31_337).await.expect("spawn anvil");
+    let backend = &chain.rpc;
+    let deployer = backend.accounts()[0];
+    let output = forge_script("script/Deploy.s.sol", &chain.endpoint(), &[]);
+    let by_script = printed_address(&output, "ZrSign proxy:");
+    let plan = zrsign::deploy::DeployPlan::default();
+    let by_plan = zrsign::deploy::execute(backend, common::artifacts(), deployer, &plan).await.expect("plan").proxy;
+    let delay = backend.view(by_plan, ZrSignAdmin::defaultAdminDelayCall {}).await.expect("delay");
+    assert_eq!(delay.to::<u64>(), zrsign::deploy::defaults::ADMIN_DELAY);
+    assert_eq!(snapshot(backend, by_script, deployer).await, snapshot(backend, by_plan, deployer).await);
+}

@@ -5,8 +5,14 @@
 //! A file lock serialises builds across processes. The test helpers ([`TEST_HELPERS`]) are built
 //! only when a test asks for one ([`test_helper`]), into `<target>/zrsign-test-helpers/`, so the
 //! deployable build is neither slowed nor invalidated by them.
+//!
+//! The same contracts are committed in the crate ([`embedded`]): an installed binary deploys those, the test
+//! suites compile afresh, and `tests/embedded.rs` checks that the two agree.
 
 mod config;
+pub mod embedded;
+
+pub use embedded::{EmbeddedContracts, embedded};
 
 use crate::toolchain::{self, Toolchain, ToolchainError};
 use alloy::primitives::{Address, Bytes};
@@ -102,13 +108,14 @@ impl Linkable {
 /// The compiled contracts, built once per process.
 pub fn artifacts() -> Result<&'static Artifacts, BuildError> {
     static ARTIFACTS: OnceLock<Result<Artifacts, BuildError>> = OnceLock::new();
-    ARTIFACTS
-        .get_or_init(|| {
-            let toolchain = toolchain::toolchain()?;
-            build(toolchain)
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+    ARTIFACTS.get_or_init(|| compiled()?.artifacts()).as_ref().map_err(Clone::clone)
+}
+
+/// A fresh compile of the contracts in their embedded form (what [`embedded::EMBEDDED_PATH`] must hold), once
+/// per process.
+pub fn compiled() -> Result<&'static EmbeddedContracts, BuildError> {
+    static COMPILED: OnceLock<Result<EmbeddedContracts, BuildError>> = OnceLock::new();
+    COMPILED.get_or_init(|| export(toolchain::toolchain()?)).as_ref().map_err(Clone::clone)
 }
 
 /// Where the Rust build writes its artifacts and cache.
@@ -140,22 +147,18 @@ pub fn test_helper(name: &str) -> Result<Bytes, BuildError> {
 
 /// Compiles [`SOURCES`] with the toolchain's solc.
 pub fn build(toolchain: &Toolchain) -> Result<Artifacts, BuildError> {
+    export(toolchain)?.artifacts()
+}
+
+/// Compiles [`SOURCES`] with the toolchain's solc, keeping what the embedded form holds.
+pub fn export(toolchain: &Toolchain) -> Result<EmbeddedContracts, BuildError> {
     let output = compile(toolchain, "zrsign-contracts", &SOURCES)?;
-    let compact = |name: &str| {
-        output
-            .find_first(name)
-            .and_then(|a| a.bytecode.clone())
-            .filter(|b| b.object.is_unlinked() || b.object.is_non_empty_bytecode())
-            .ok_or_else(|| BuildError::MissingArtifact(name.to_owned()))
-    };
-    let linked = |name: &str| compact(name)?.into_bytes().ok_or_else(|| BuildError::Unlinked(name.to_owned()));
-    let zrsign = Linkable(compact("ZrSign")?);
-    let libraries = zrsign
-        .libraries()
-        .into_iter()
-        .map(|(_, library)| Ok((library.clone(), linked(&library)?)))
-        .collect::<Result<_, BuildError>>()?;
-    Ok(Artifacts { zrsign, proxy: linked("ZrSignProxy")?, libraries })
+    EmbeddedContracts::from_compile(|name| {
+        let artifact = output.find_first(name)?;
+        let bytecode =
+            artifact.bytecode.clone().filter(|b| b.object.is_unlinked() || b.object.is_non_empty_bytecode())?;
+        Some((artifact.abi.clone()?, bytecode))
+    })
 }
 
 /// Compiles `sources` (paths relative to the root) into `<target>/<dir_name>/`, under that directory's lock.

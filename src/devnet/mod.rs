@@ -7,11 +7,11 @@ pub mod demo;
 
 use crate::{
     api::{ApiState, Health},
-    chain::{AnvilChain, ChainError, ChainRead, RpcChain},
+    chain::{AnvilChain, ChainError, RpcChain},
     contracts::Artifacts,
-    deploy::{self, Deployment, Roles, Setup},
+    deploy::{self, DeployError, DeployPlan, Deployment, Roles, WalletTypePlan},
     mpc::{KeyError, keys::RootSecret},
-    protocol::Caip2,
+    protocol::{Caip2, WalletType},
     relayer::{Destination, Relayer, RelayerConfig, RelayerError},
     responder::{Responder, ResponderConfig, ResponderError},
     signer::MockSigner,
@@ -43,6 +43,9 @@ pub enum DevnetError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The deployment plan failed.
+    #[error(transparent)]
+    Deploy(#[from] DeployError),
     /// The responder could not start.
     #[error(transparent)]
     Responder(#[from] ResponderError),
@@ -223,15 +226,23 @@ impl Devnet {
         progress("deploying ZrSign behind its proxy and configuring it");
         let [admin, mpc] = crate::chain::ChainSubmit::first_accounts(source.as_ref())?;
         let roles = Roles { admin, mpc, fee: admin, pauser: admin };
-        let deployment = deploy::deploy(source.as_ref(), artifacts, roles).await?;
         let root = RootSecret::from_seed(&options.root_seed)?;
-        let setup = Setup {
-            root_public_key: root.public().xy(),
-            mpc_fee: options.mpc_fee,
-            evm_chains: chains.iter().map(|c| (c.to_string(), c.evm_chain_id().unwrap_or_default())).collect(),
+        // The one deployment plan (`zrsign deploy`'s and the script's), with the devnet's root key, fee and chains.
+        let plan = DeployPlan {
+            mpc: Some(mpc),
+            root_public_key: Some(root.public().xy()),
+            chains: chains.to_vec(),
+            wallet_types: vec![WalletTypePlan { wallet_type: WalletType::EVM, mpc_fee: options.mpc_fee }],
+            ..DeployPlan::default()
         };
-        let wallet_type = deploy::configure(source.as_ref(), deployment.proxy, admin, &setup).await?;
-        let start_block = source.block_number().await?;
+        let deployed = deploy::execute(source.as_ref(), artifacts, admin, &plan).await?;
+        let deployment = Deployment {
+            proxy: deployed.proxy,
+            implementation: deployed.implementation,
+            deploy_gas: deployed.deploy_gas,
+        };
+        let wallet_type = WalletType::EVM.id();
+        let start_block = deployed.start_block;
 
         let store = match &options.store_path {
             Some(path) => {

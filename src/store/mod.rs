@@ -144,6 +144,13 @@ impl Store {
                 message: format!("create {}: {e}", dir.display()),
             })?;
         }
+        // Two processes opening a new file at once (a responder and a relayer started together) race on switching
+        // it to WAL ("database is locked") and on creating the schema (both see version 0): a lock file beside the
+        // database serialises the whole opening.
+        let _opening = match path {
+            Some(p) => Some(open_lock(p, label)?),
+            None => None,
+        };
         let mut conn = match path {
             Some(p) => Connection::open(p).map_err(sqlite("open"))?,
             None => Connection::open_in_memory().map_err(sqlite("open"))?,
@@ -181,6 +188,18 @@ impl Store {
     }
 }
 
+/// An exclusive lock on `<db>-open.lock`, held while the database is opened and its schema brought up to date.
+fn open_lock(db: &Path, label: &str) -> StoreResult<std::fs::File> {
+    let path = PathBuf::from(format!("{}-open.lock", db.display()));
+    let error = |e: std::io::Error| StoreError::Migration {
+        path: label.to_owned(),
+        message: format!("lock {}: {e}", path.display()),
+    };
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(error)?;
+    file.lock().map_err(error)?;
+    Ok(file)
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> StoreResult<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Task(e.to_string()))
 }
@@ -212,6 +231,19 @@ pub(crate) fn parse_u64(column: &'static str, value: i64) -> QueryResult<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn several_openers_of_a_new_file_all_succeed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("shared.db");
+        let opens = (0..6).map(|_| {
+            let path = path.clone();
+            tokio::spawn(async move { Store::open(&path).await.map(drop) })
+        });
+        for result in futures::future::join_all(opens).await {
+            result.expect("task").expect("every opener gets the migrated store");
+        }
+    }
 
     #[tokio::test]
     async fn opens_migrates_and_reopens_a_file() {

@@ -1,6 +1,7 @@
 //! Shared fixtures of the integration tests.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod net;
 
 use std::io::Write;

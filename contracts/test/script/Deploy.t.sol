@@ -12,6 +12,10 @@ import {ZrKeys} from "../helpers/ZrKeys.sol";
 
 /// @dev Exposes the script's config parsing.
 contract DeployHarness is Deploy {
+    function defaultAdminDelay() external pure returns (uint48) {
+        return DEFAULT_ADMIN_DELAY;
+    }
+
     function load() external view returns (Config memory) {
         return loadConfig();
     }
@@ -41,7 +45,7 @@ contract DeployScriptTest is Test {
         cfg.deployerKey = ANVIL_KEY_0;
         cfg.deployer = vm.addr(ANVIL_KEY_0);
         cfg.admin = cfg.deployer;
-        cfg.adminDelay = 1 days;
+        cfg.adminDelay = new DeployHarness().defaultAdminDelay();
         cfg.mpc = mpc;
         cfg.fee = feeRole;
         cfg.pauser = pauser;
@@ -90,7 +94,7 @@ contract DeployScriptTest is Test {
         ZrSign zr = ZrSign(proxy);
         (address pending, uint48 schedule) = zr.pendingDefaultAdmin();
         assertEq(pending, newAdmin);
-        assertEq(schedule, block.timestamp + 1 days);
+        assertEq(schedule, block.timestamp + cfg.adminDelay);
         vm.warp(schedule + 1);
         vm.prank(newAdmin);
         zr.acceptDefaultAdminTransfer();
