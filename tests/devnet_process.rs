@@ -1,6 +1,6 @@
 //! `zrsign devnet` as a user runs it: a child process that writes `devnet.json`, through which another process
-//! reaches both chains, the deployment and the status API, and that stops cleanly on Ctrl-C (SIGINT), taking both
-//! anvils with it.
+//! reaches both chains, the deployment and the status API, and that stops cleanly on SIGTERM (or Ctrl-C), taking
+//! both anvils with it.
 
 mod common;
 
@@ -63,15 +63,16 @@ async fn devnet_runs_until_interrupted_and_devnet_json_reaches_both_chains() {
     let ready = reqwest::get(format!("{http}healthz")).await.expect("healthz");
     assert!(ready.status().is_success());
 
-    // Ctrl-C: services finish, the anvils end, the process exits 0.
+    // SIGTERM (as a service manager stops it; Ctrl-C is SIGINT, handled alike): services finish, the anvils end,
+    // the process exits 0.
     let pid = guard.0.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
     let deadline = tokio::time::Instant::now() + common::net::DEADLINE;
     let status = loop {
         if let Some(status) = guard.0.try_wait().expect("wait") {
             break status;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the devnet did not exit after SIGINT");
+        assert!(tokio::time::Instant::now() < deadline, "the devnet did not exit after SIGTERM");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(status.success(), "exit status {status:?}");

@@ -1,6 +1,6 @@
 //! `zrsign devnet`: the two-chain local devnet — source `eip155:31337` with ZrSign, destination
 //! `eip155:31338` — with the MPC responder and the relayer on one store. Prints what another process needs
-//! (also written to `devnet.json`) and runs until Ctrl-C; `--demo` walks the whole request story and exits.
+//! (also written to `devnet.json`) and runs until Ctrl-C or SIGTERM; `--demo` walks the whole request story and exits.
 
 use eyre::WrapErr;
 use std::{io::IsTerminal, path::PathBuf, time::Instant};
@@ -73,10 +73,11 @@ impl Args {
             );
             return Ok(());
         }
+        let stop = super::services::shutdown_on_signals("devnet").map_err(|f| eyre::eyre!("{}", f.what))?;
         if std::io::stderr().is_terminal() {
             eprintln!("devnet running; Ctrl-C stops it");
         }
-        tokio::signal::ctrl_c().await.wrap_err("waiting for Ctrl-C")?;
+        stop.cancelled().await;
         tracing::info!("stopping: services finish their in-flight work, then both anvils end");
         net.stop().await;
         Ok(())
