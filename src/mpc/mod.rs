@@ -19,3 +19,4 @@ pub enum KeyError {
         source: std::io::Error,
     },
 }
+pub mod threshold;

@@ -4,6 +4,7 @@
 //! is the public derivation of the root key the signer reports ([`Signer::root_public_key`]).
 
 pub mod mock;
+pub mod threshold;
 
 pub use mock::MockSigner;
 

@@ -10,6 +10,7 @@ mod fees;
 mod forge;
 mod key;
 mod lookup;
+mod mpc;
 mod reclaim;
 mod relayer;
 mod request;
@@ -62,6 +63,9 @@ pub enum Command {
     /// The contracts embedded in the binary: regenerate them from `contracts/`, or check them.
     #[command(subcommand)]
     Artifacts(artifacts::Command),
+    /// The threshold MPC network's key generation.
+    #[command(subcommand)]
+    Mpc(mpc::Command),
     /// Find or install solc, forge, anvil and cast, build the contracts, and print what was used.
     Toolchain(toolchain::Args),
     /// Run the resolved forge in the repository (`zrsign forge test`, `zrsign forge fmt --check`, …).
@@ -85,6 +89,7 @@ impl Command {
             Command::Devnet(args) => args.run().await.map_err(internal),
             Command::Bench(args) => args.run().await.map_err(internal),
             Command::Artifacts(cmd) => cmd.run(),
+            Command::Mpc(cmd) => cmd.run().await,
             Command::Toolchain(args) => args.run().map_err(internal),
             Command::Forge(args) => args.run().map_err(internal),
         }

@@ -1,0 +1,264 @@
+//! The threshold MPC network (2-of-3, in-process nodes, each checking requests on the chain itself): its
+//! signatures and keys verify on the contract with the exact derivation tweak; one node down still signs; two
+//! down answer nothing (the responder says why, requests stay open) until they are back; nodes refuse digests
+//! no open request asked for; share files are encrypted, typed errors, never overwritten.
+
+mod common;
+
+use alloy::primitives::{Address, B256, U256, keccak256};
+use std::{
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
+use zrsign::{
+    bindings::IZrSign::{self, RequestKind, RequestStatus},
+    chain::{ChainRead, ChainSubmit, DevChain, RevmChain, retry::RetryPolicy},
+    client::Client,
+    deploy::{self, Roles, Setup},
+    mpc::threshold::{self, KeyShare, Primes, check::RequestCheck, share},
+    protocol::KeyPath,
+    responder::{Responder, ResponderConfig},
+    signer::{
+        SignError, SignItem, Signer,
+        threshold::{LocalNode, NodeError, NodeLink, PartialAsk, ThresholdSigner},
+    },
+    store::Store,
+};
+
+/// Safe primes for five parties, generated once with `zrsign mpc primes --count 5` (test fixture only).
+fn primes(n: usize) -> Vec<Primes> {
+    let text = include_str!("fixtures/mpc-primes.json");
+    let all: Vec<Primes> = serde_json::from_str(text).expect("primes fixture");
+    all.into_iter().take(n).collect()
+}
+
+/// One 2-of-3 key generation shared by the tests (on its own runtime: it outlives each test's).
+static SHARES: LazyLock<Vec<KeyShare>> = LazyLock::new(|| {
+    std::thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+        runtime.block_on(threshold::local_keygen(b"tests/threshold 2-of-3", 3, 2, primes(3))).expect("keygen")
+    })
+    .join()
+    .expect("keygen thread")
+});
+
+struct Net {
+    chain: Arc<RevmChain>,
+    proxy: Address,
+    wallet_type: B256,
+    mpc: Address,
+    user: Address,
+    start: u64,
+    signer: Arc<ThresholdSigner<LocalNode<RevmChain>>>,
+}
+
+async fn net() -> Net {
+    let shares = SHARES.clone();
+    let root = threshold::root_public_key(&shares[0]).expect("root");
+    let chain = Arc::new(RevmChain::new(31_337, 4));
+    let accounts = chain.accounts();
+    let (admin, mpc, user) = (accounts[0], accounts[1], accounts[2]);
+    let deployment =
+        deploy::deploy(chain.as_ref(), common::artifacts(), Roles { admin, mpc, fee: admin, pauser: admin })
+            .await
+            .expect("deploy");
+    let setup = Setup { root_public_key: root.xy(), mpc_fee: 1_000, evm_chains: vec![("eip155:31337".into(), 31_337)] };
+    let wallet_type = deploy::configure(chain.as_ref(), deployment.proxy, admin, &setup).await.expect("configure");
+    let start = chain.block_number().await.expect("block");
+    let nodes = shares
+        .into_iter()
+        .map(|share| Arc::new(LocalNode::new(share, RequestCheck::new(chain.clone(), deployment.proxy, 1_000))))
+        .collect();
+    let signer = Arc::new(ThresholdSigner::new(1, root, 2, nodes));
+    Net { chain, proxy: deployment.proxy, wallet_type, mpc, user, start, signer }
+}
+
+async fn responder(net: &Net) -> Responder<RevmChain, ThresholdSigner<LocalNode<RevmChain>>> {
+    let retry = RetryPolicy { first_delay: Duration::from_millis(1), ..Default::default() };
+    let mut config = ResponderConfig { retry, ..Default::default() };
+    config.follower.retry = retry;
+    let store = Store::in_memory().await.expect("store");
+    Responder::new(net.chain.clone(), net.signer.clone(), store, net.proxy, net.mpc, net.start, config)
+        .await
+        .expect("responder")
+}
+
+async fn status(net: &Net, id: U256) -> RequestStatus {
+    net.chain.view(net.proxy, IZrSign::requestStatusCall { requestId: id }).await.expect("status")
+}
+
+fn hash_params(net: &Net, index: u64, what: &str) -> IZrSign::ZrSignParams {
+    IZrSign::ZrSignParams {
+        walletTypeId: net.wallet_type,
+        walletIndex: U256::from(index),
+        dstChainId: zrsign::protocol::chain_key("eip155:31337"),
+        payload: keccak256(what).to_vec().into(),
+        broadcast: false,
+    }
+}
+
+/// Requests key 0 of the user and has the threshold responder answer it (the contract checks R + tweak·G).
+async fn with_key(net: &Net, mpc: &mut Responder<RevmChain, ThresholdSigner<LocalNode<RevmChain>>>) {
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
+    let key = client.send_key_request(net.user, net.wallet_type, 1, None).await.expect("key request");
+    net.chain.mine(1).await.expect("seal");
+    let report = mpc.poll_once().await.expect("poll");
+    assert_eq!(report.keys, vec![key.id]);
+}
+
+#[tokio::test]
+async fn threshold_signatures_for_a_key_verify_on_chain_with_one_node_down() {
+    let net = net().await;
+    let mut mpc = responder(&net).await;
+    with_key(&net, &mut mpc).await;
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
+
+    // Presignatures made ahead of time: the request then costs one round.
+    assert_eq!(net.signer.fill_pool(2).await.expect("pool"), 2);
+    let sign =
+        client.send_sign_request(RequestKind::Hash, hash_params(&net, 0, "all three"), None).await.expect("sign");
+    net.chain.mine(1).await.expect("seal");
+    let report = mpc.poll_once().await.expect("poll");
+    assert_eq!(report.signatures, vec![sign.id], "{report:?}");
+    assert_eq!(status(&net, sign.id).await, RequestStatus::Answered);
+
+    // The signature the contract accepted recovers to the derived address of (owner, wallet type, index).
+    let derived = net
+        .chain
+        .view(
+            net.proxy,
+            IZrSign::derivedAddressCall { owner: net.user, walletTypeId: net.wallet_type, index: U256::ZERO },
+        )
+        .await
+        .expect("derived address");
+    assert_eq!(net.signer.root_public_key(1).expect("root").derive(&path(&net, 0)).address(), derived);
+    let signature = net
+        .chain
+        .logs(
+            &zrsign::chain::LogFilter::new(net.proxy, 0, net.chain.block_number().await.expect("head"))
+                .event::<IZrSign::ZrSignResponded>(),
+        )
+        .await
+        .expect("logs");
+    let answered = zrsign::protocol::events::find::<IZrSign::ZrSignResponded>(
+        &signature.iter().map(|l| l.log.clone()).collect::<Vec<_>>(),
+    )
+    .expect("the answer event");
+    assert_eq!(answered.signer, derived);
+    let sig = alloy::primitives::Signature::from_raw(&answered.signature).expect("65 bytes");
+    assert_eq!(sig.recover_address_from_prehash(&answered.digest).expect("recover"), derived);
+
+    // One node down: the other two still sign (a batch of two).
+    net.signer.nodes()[0].set_online(false);
+    let a = client.send_sign_request(RequestKind::Hash, hash_params(&net, 0, "two left a"), None).await.expect("a");
+    let b = client.send_sign_request(RequestKind::Hash, hash_params(&net, 0, "two left b"), None).await.expect("b");
+    net.chain.mine(1).await.expect("seal");
+    let report = mpc.poll_once().await.expect("poll with one node down");
+    assert_eq!(report.signatures, vec![a.id, b.id], "{report:?}");
+}
+
+fn path(net: &Net, index: u64) -> KeyPath {
+    KeyPath {
+        evm_chain_id: 31_337,
+        proxy: net.proxy,
+        owner: net.user,
+        wallet_type_id: net.wallet_type,
+        index: U256::from(index),
+    }
+}
+
+#[tokio::test]
+async fn two_nodes_down_answer_nothing_and_the_requests_stay_open_until_they_are_back() {
+    let net = net().await;
+    let mut mpc = responder(&net).await;
+    with_key(&net, &mut mpc).await;
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
+    net.signer.nodes()[1].set_online(false);
+    net.signer.nodes()[2].set_online(false);
+    let sign = client.send_sign_request(RequestKind::Hash, hash_params(&net, 0, "down"), None).await.expect("sign");
+    net.chain.mine(1).await.expect("seal");
+    let error = mpc.poll_once().await.expect_err("cannot sign with one node of three");
+    let message = error.to_string();
+    assert!(message.contains("only 1 of 3 MPC nodes reachable, 2 needed"), "{message}");
+    assert_eq!(status(&net, sign.id).await, RequestStatus::Open, "not answered, not rejected: reclaimable later");
+
+    net.signer.nodes()[1].set_online(true);
+    net.signer.nodes()[2].set_online(true);
+    let report = mpc.poll_once().await.expect("poll with the nodes back");
+    assert_eq!(report.signatures, vec![sign.id], "{report:?}");
+    assert_eq!(status(&net, sign.id).await, RequestStatus::Answered);
+}
+
+#[tokio::test]
+async fn nodes_refuse_digests_no_open_request_asked_for() {
+    let net = net().await;
+    let mut mpc = responder(&net).await;
+    with_key(&net, &mut mpc).await;
+    let client = Client::new(net.chain.as_ref(), net.proxy, net.user);
+    let genuine = client.send_sign_request(RequestKind::Hash, hash_params(&net, 0, "genuine"), None).await.expect("s");
+    net.chain.mine(1).await.expect("seal");
+
+    // A malicious coordinator asks the nodes directly for a digest nobody requested, by a real key.
+    let forged = SignItem { path: path(&net, 0), digest: keccak256("drain the wallet") };
+    let results = net.signer.sign_batch(1, vec![forged]).await;
+    assert!(matches!(&results[0], Err(SignError::Transient(m)) if m.contains("no open sign request")), "{results:?}");
+    assert!(net.signer.nodes().iter().take(2).all(|n| n.refusals() == 1), "each node of the set refused");
+
+    // The genuine request's digest under another key, or another request's key with a changed digest: refused.
+    let digest = genuine.request.digest;
+    for item in [SignItem { path: path(&net, 1), digest }, SignItem { path: path(&net, 0), digest: keccak256(digest) }]
+    {
+        let ask = PartialAsk { key_version: 1, item, set: vec![0, 1], presignature: 0 };
+        let refused = net.signer.nodes()[2].partial(ask).await;
+        assert!(matches!(refused, Err(NodeError::Refused { node: 2, .. })), "{refused:?}");
+    }
+    // A forged batch beside the genuine item: only the genuine one is signed.
+    let genuine_item = SignItem { path: path(&net, 0), digest: genuine.request.digest };
+    let results = net.signer.sign_batch(1, vec![forged, genuine_item]).await;
+    assert!(results[0].is_err());
+    let signature = results[1].as_ref().expect("the genuine item is signed");
+    let child = net.signer.root_public_key(1).expect("root").derive(&genuine_item.path);
+    assert_eq!(signature.recover_address_from_prehash(&genuine_item.digest).expect("recover"), child.address());
+    // An answered request is no longer open: asking again is refused.
+    let report = mpc.poll_once().await.expect("poll");
+    assert_eq!(report.signatures, vec![genuine.id]);
+    let again = net.signer.sign_batch(1, vec![genuine_item]).await;
+    assert!(again[0].is_err(), "{again:?}");
+}
+
+#[test]
+fn share_files_are_encrypted_and_never_overwritten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("share-0.json");
+    let header = share::write(&path, &SHARES[0], b"correct horse", 10).expect("write");
+    assert_eq!((header.party, header.parties, header.threshold), (0, 3, 2));
+    let text = std::fs::read_to_string(&path).expect("read");
+    let secret = serde_json::to_string(&SHARES[0]).expect("json");
+    assert!(!text.contains(&secret[..40]), "the share is not in the clear");
+    let (_, back) = share::read(&path, b"correct horse").expect("read back");
+    assert_eq!(back.shared_public_key, SHARES[0].shared_public_key);
+
+    let wrong = share::read(&path, b"battery staple").err().expect("wrong password");
+    assert!(matches!(wrong, share::ShareFileError::WrongPassword(_)), "{wrong}");
+    let again = share::write(&path, &SHARES[1], b"other", 10).expect_err("exists");
+    assert!(matches!(again, share::ShareFileError::Exists(_)), "{again}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), text, "nothing overwritten");
+
+    // One ciphertext byte flipped: the password is right, the file is not.
+    let mut file: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let ciphertext = file["ciphertext"].as_str().expect("hex").to_owned();
+    let flipped = format!("{}{}", if ciphertext.starts_with('0') { "1" } else { "0" }, &ciphertext[1..]);
+    file["ciphertext"] = flipped.into();
+    let damaged = dir.path().join("damaged.json");
+    std::fs::write(&damaged, file.to_string()).expect("write");
+    let corrupted = share::read(&damaged, b"correct horse").err().expect("corrupted");
+    assert!(matches!(corrupted, share::ShareFileError::Corrupted { .. }), "{corrupted}");
+    // The header altered (another party claimed): authentication fails too.
+    let mut file: serde_json::Value = serde_json::from_str(&text).expect("json");
+    file["header"]["party"] = 1.into();
+    let relabelled = dir.path().join("relabelled.json");
+    std::fs::write(&relabelled, file.to_string()).expect("write");
+    assert!(matches!(share::read(&relabelled, b"correct horse"), Err(share::ShareFileError::Corrupted { .. })));
+    std::fs::write(&damaged, "not json").expect("write");
+    assert!(matches!(share::read(&damaged, b"correct horse"), Err(share::ShareFileError::Corrupted { .. })));
+}
