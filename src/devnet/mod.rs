@@ -10,11 +10,18 @@ use crate::{
     chain::{AnvilChain, ChainError, RpcChain},
     contracts::Artifacts,
     deploy::{self, DeployError, DeployPlan, Deployment, Roles, WalletTypePlan},
-    mpc::{KeyError, keys::RootSecret},
-    protocol::{Caip2, WalletType},
+    mpc::{
+        KeyError,
+        keys::RootSecret,
+        threshold::{self, KeyShare, ThresholdError, check::RequestCheck},
+    },
+    protocol::{Caip2, PublicKey, WalletType},
     relayer::{Destination, Relayer, RelayerConfig, RelayerError},
     responder::{Responder, ResponderConfig, ResponderError},
-    signer::MockSigner,
+    signer::{
+        MockSigner,
+        threshold::{LocalNode, ThresholdSigner},
+    },
     store::{Store, StoreError},
     toolchain::Toolchain,
 };
@@ -55,6 +62,9 @@ pub enum DevnetError {
     /// The root secret is unusable.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The threshold network's shares are unusable.
+    #[error(transparent)]
+    Threshold(#[from] ThresholdError),
     /// The status API could not start.
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
@@ -94,6 +104,10 @@ pub struct DevnetOptions {
     pub anvil_args: Vec<String>,
     /// Where to serve the status API and the request explorer (`None`: no server).
     pub http: Option<SocketAddr>,
+    /// The threshold network's key shares (every party's, by index): the responder signs through a t-of-n
+    /// network of in-process nodes, each checking requests on its own connection to the source chain, instead
+    /// of the mock (`None`: the mock holds the root secret from `root_seed`).
+    pub threshold: Option<Vec<KeyShare>>,
 }
 
 impl std::fmt::Debug for DevnetOptions {
@@ -105,6 +119,7 @@ impl std::fmt::Debug for DevnetOptions {
             .field("store_path", &self.store_path)
             .field("anvil_args", &self.anvil_args)
             .field("http", &self.http)
+            .field("threshold", &self.threshold.as_ref().map(|s| format!("{} parties", s.len())))
             .finish()
     }
 }
@@ -118,6 +133,7 @@ impl Default for DevnetOptions {
             store_path: None,
             anvil_args: Vec::new(),
             http: None,
+            threshold: None,
         }
     }
 }
@@ -185,8 +201,10 @@ pub struct Devnet {
     pub roles: Roles,
     /// The EVM wallet type id.
     pub wallet_type: B256,
-    /// The root secret the mock network holds (version 1).
+    /// The root secret the mock network holds (version 1; unused with a threshold network).
     pub root: RootSecret,
+    /// The deployment's root public key (version 1): the mock's, or the threshold network's.
+    pub root_public: PublicKey,
     /// CAIP-2 ids: source, destination.
     pub chains: [Caip2; 2],
     /// The services' store.
@@ -227,10 +245,15 @@ impl Devnet {
         let [admin, mpc] = crate::chain::ChainSubmit::first_accounts(source.as_ref())?;
         let roles = Roles { admin, mpc, fee: admin, pauser: admin };
         let root = RootSecret::from_seed(&options.root_seed)?;
+        let root_public = match options.threshold.as_deref() {
+            Some([first, ..]) => threshold::root_public_key(first)?,
+            Some([]) => return Err(ThresholdError::Params("no key shares".into()).into()),
+            None => root.public(),
+        };
         // The one deployment plan (`zrsign deploy`'s and the script's), with the devnet's root key, fee and chains.
         let plan = DeployPlan {
             mpc: Some(mpc),
-            root_public_key: Some(root.public().xy()),
+            root_public_key: Some(root_public.xy()),
             chains: chains.to_vec(),
             wallet_types: vec![WalletTypePlan { wallet_type: WalletType::EVM, mpc_fee: options.mpc_fee }],
             ..DeployPlan::default()
@@ -257,14 +280,53 @@ impl Devnet {
         let health = Health::default();
         let shutdown = CancellationToken::new();
         let mut services = Vec::new();
-        let signer = Arc::new(MockSigner::single(root.clone()));
         let responder_config = ResponderConfig::default();
-        let mut responder =
-            Responder::new(source.clone(), signer, store.clone(), deployment.proxy, mpc, start_block, responder_config)
+        let (interval, stop) = (options.poll_interval, shutdown.clone());
+        match &options.threshold {
+            None => {
+                let signer = Arc::new(MockSigner::single(root.clone()));
+                let mut responder = Responder::new(
+                    source.clone(),
+                    signer,
+                    store.clone(),
+                    deployment.proxy,
+                    mpc,
+                    start_block,
+                    responder_config,
+                )
                 .await?
                 .with_health(health.register("responder"));
-        let (interval, stop) = (options.poll_interval, shutdown.clone());
-        services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
+                services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
+            }
+            Some(shares) => {
+                let signer = threshold_network(&source_node, deployment.proxy, root_public, shares).await?;
+                // The pool is topped up ahead of requests, so answering one costs a single round.
+                let (pool, pool_stop) = (signer.clone(), shutdown.clone());
+                services.push(tokio::spawn(async move {
+                    while !pool_stop.is_cancelled() {
+                        if let Err(e) = pool.fill_pool(PRESIGNATURE_POOL).await {
+                            tracing::warn!(error = %e, "presignature pool not refilled");
+                        }
+                        tokio::select! {
+                            () = pool_stop.cancelled() => break,
+                            () = tokio::time::sleep(interval) => {}
+                        }
+                    }
+                }));
+                let mut responder = Responder::new(
+                    source.clone(),
+                    signer,
+                    store.clone(),
+                    deployment.proxy,
+                    mpc,
+                    start_block,
+                    responder_config,
+                )
+                .await?
+                .with_health(health.register("responder"));
+                services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
+            }
+        }
 
         let destinations = vec![
             (
@@ -308,6 +370,7 @@ impl Devnet {
             roles,
             wallet_type,
             root,
+            root_public,
             chains,
             store,
             start_block,
@@ -346,7 +409,7 @@ impl Devnet {
             proxy: self.deployment.proxy,
             implementation: self.deployment.implementation,
             wallet_type: self.wallet_type,
-            root_key_address: self.root.public().address(),
+            root_key_address: self.root_public.address(),
             start_block: self.start_block,
             accounts,
             store: self.store.path(),
@@ -385,4 +448,24 @@ fn fresh_store_file(path: &std::path::Path) -> Result<(), DevnetError> {
         }
     }
     Ok(())
+}
+
+/// Presignatures the devnet's threshold network keeps ready.
+const PRESIGNATURE_POOL: usize = 4;
+
+/// A threshold network of in-process nodes, one per share, each with its own connection to the source chain.
+async fn threshold_network(
+    source_node: &AnvilChain,
+    proxy: Address,
+    root: PublicKey,
+    shares: &[KeyShare],
+) -> Result<Arc<ThresholdSigner<LocalNode<RpcChain>>>, DevnetError> {
+    use cggmp21::key_share::AnyKeyShare;
+    let mut nodes = Vec::with_capacity(shares.len());
+    for share in shares {
+        let chain = Arc::new(RpcChain::connect(&source_node.endpoint(), Vec::new()).await?);
+        nodes.push(Arc::new(LocalNode::new(share.clone(), RequestCheck::new(chain, proxy, 100_000))));
+    }
+    let t = shares.first().map_or(0, |s| s.min_signers());
+    Ok(Arc::new(ThresholdSigner::new(1, root, t, nodes)))
 }

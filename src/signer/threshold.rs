@@ -170,7 +170,10 @@ impl<C: ChainRead + Send + Sync> NodeLink for LocalNode<C> {
         }
         let share = self.share.clone();
         let eid = presign_eid(&share, id, &set);
-        let task = tokio::spawn(async move { threshold::presign_party(&eid, position, &set, &share, delivery).await });
+        let task =
+            threshold::off_runtime(
+                async move { threshold::presign_party(&eid, position, &set, &share, delivery).await },
+            );
         let presignature = task
             .await
             .map_err(|e| NodeError::Protocol { node, message: e.to_string() })?

@@ -170,7 +170,7 @@ pub async fn local_keygen(eid: &[u8], n: u16, t: u16, primes: Vec<Primes>) -> Re
         .enumerate()
         .map(|(i, ((kg, ax), primes))| {
             let eid = eid.to_vec();
-            tokio::spawn(async move { keygen_party(&eid, i as u16, n, t, primes, kg, ax).await })
+            off_runtime(async move { keygen_party(&eid, i as u16, n, t, primes, kg, ax).await })
         })
         .collect();
     let mut shares = Vec::with_capacity(tasks.len());
@@ -197,7 +197,7 @@ pub async fn local_presign(
         .enumerate()
         .map(|(i, (delivery, share))| {
             let (eid, parties) = (eid.to_vec(), parties.to_vec());
-            tokio::spawn(async move { presign_party(&eid, i as u16, &parties, &share, delivery).await })
+            off_runtime(async move { presign_party(&eid, i as u16, &parties, &share, delivery).await })
         })
         .collect();
     let mut out = Vec::with_capacity(tasks.len());
@@ -205,4 +205,14 @@ pub async fn local_presign(
         out.push(task.await.map_err(|e| ThresholdError::Task(e.to_string()))??);
     }
     Ok(out)
+}
+
+/// Runs a party's protocol on a blocking thread of its own: the protocols are long CPU work between awaits
+/// (Paillier arithmetic, ZK proofs), which must not hold the async workers that serve RPC and I/O.
+pub fn off_runtime<F>(protocol: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || futures::executor::block_on(protocol))
 }

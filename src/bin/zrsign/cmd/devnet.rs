@@ -27,6 +27,53 @@ pub struct Args {
     /// Where to serve the status API, /metrics and the request explorer (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     http: std::net::SocketAddr,
+    /// The MPC network: `mock` (one process holds the root secret) or `threshold` (a 2-of-3 cggmp21 network
+    /// of in-process nodes, keys from a fresh distributed key generation).
+    #[arg(long, value_enum, default_value_t = Mpc::Mock)]
+    mpc: Mpc,
+    /// Pre-generated safe primes for the threshold keygen (TEST ONLY: `zrsign mpc primes` output, e.g.
+    /// tests/fixtures/mpc-primes.json); without it each party generates fresh primes (minutes).
+    #[arg(long, value_name = "FILE")]
+    mpc_primes: Option<PathBuf>,
+}
+
+/// Which MPC network answers.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mpc {
+    /// The mock.
+    Mock,
+    /// A 2-of-3 threshold network.
+    Threshold,
+}
+
+/// Runs a 2-of-3 key generation among co-located parties (primes from `primes`, else fresh).
+async fn threshold_shares(primes: Option<&PathBuf>) -> eyre::Result<Vec<zrsign::mpc::threshold::KeyShare>> {
+    use zrsign::mpc::threshold::{self, Primes};
+    let started = Instant::now();
+    let primes: Vec<Primes> = match primes {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).wrap_err_with(|| format!("reading {}", path.display()))?;
+            serde_json::from_str::<Vec<Primes>>(&text)
+                .wrap_err_with(|| format!("{} is not `zrsign mpc primes` output", path.display()))?
+                .into_iter()
+                .take(3)
+                .collect()
+        }
+        None => {
+            tracing::info!("generating safe primes for 3 parties (minutes; --mpc-primes skips it in tests)");
+            let tasks: Vec<_> = (0..3).map(|_| tokio::task::spawn_blocking(threshold::generate_primes)).collect();
+            let mut primes = Vec::new();
+            for task in tasks {
+                primes.push(task.await?);
+            }
+            primes
+        }
+    };
+    let mut eid = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut eid);
+    let shares = threshold::local_keygen(&eid, 3, 2, primes).await.wrap_err("threshold key generation")?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "2-of-3 threshold key generated");
+    Ok(shares)
 }
 
 impl Args {
@@ -35,7 +82,12 @@ impl Args {
         let started = Instant::now();
         let toolchain = zrsign::toolchain::toolchain()?;
         let artifacts = zrsign::contracts::artifacts().wrap_err("building contracts/")?;
+        let threshold = match self.mpc {
+            Mpc::Mock => None,
+            Mpc::Threshold => Some(threshold_shares(self.mpc_primes.as_ref()).await?),
+        };
         let options = DevnetOptions {
+            threshold,
             root_seed: self.root_seed,
             poll_interval: std::time::Duration::from_millis(self.poll_ms),
             store_path: Some(self.store.clone()),
