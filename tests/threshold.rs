@@ -262,3 +262,20 @@ fn share_files_are_encrypted_and_never_overwritten() {
     std::fs::write(&damaged, "not json").expect("write");
     assert!(matches!(share::read(&damaged, b"correct horse"), Err(share::ShareFileError::Corrupted { .. })));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_devnet_demo_runs_on_a_two_of_three_network() {
+    use zrsign::devnet::{Devnet, DevnetOptions, demo};
+    let shares = SHARES.clone();
+    let root = threshold::root_public_key(&shares[0]).expect("root");
+    let options = DevnetOptions { threshold: Some(shares), ..Default::default() };
+    let net = Devnet::start(common::toolchain(), common::artifacts(), &options, &|_| {}).await.expect("devnet");
+    assert_eq!(net.info().root_key_address, root.address(), "the deployment's root is the threshold key");
+    let user = net.info().accounts[2].address;
+    let report = demo::run(&net, user).await;
+    net.stop().await;
+    // Every step's answer was verified on-chain by the contract and off-chain by the demo.
+    let report = report.expect("the demo story on the threshold network");
+    assert!(report.steps.len() >= 5, "{} steps", report.steps.len());
+    assert_eq!(report.steps.iter().filter(|s| s.relayed.is_some()).count(), 2, "both transfers mined");
+}

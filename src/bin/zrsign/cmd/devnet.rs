@@ -102,7 +102,7 @@ impl Args {
         let partial = self.info.with_extension("json.partial");
         std::fs::write(&partial, json).wrap_err_with(|| format!("writing {}", partial.display()))?;
         std::fs::rename(&partial, &self.info).wrap_err_with(|| format!("writing {}", self.info.display()))?;
-        print_table(&info, &self.info);
+        print_table(&info, &self.info, self.mpc);
         println!(
             "deploy gas     implementation {} proxy {}",
             net.deployment.deploy_gas[0], net.deployment.deploy_gas[1]
@@ -136,7 +136,7 @@ impl Args {
     }
 }
 
-fn print_table(info: &DevnetInfo, path: &std::path::Path) {
+fn print_table(info: &DevnetInfo, path: &std::path::Path, mpc: Mpc) {
     println!("chains");
     for c in &info.chains {
         println!("  {:<12} {:<14} {}", c.role, c.caip2, c.rpc_url);
@@ -145,7 +145,11 @@ fn print_table(info: &DevnetInfo, path: &std::path::Path) {
     println!("  proxy          {}", info.proxy);
     println!("  implementation {}", info.implementation);
     println!("  wallet type    {} (EVM, 44/60)", info.wallet_type);
-    println!("  root key       {} (the mock MPC network holds version 1)", info.root_key_address);
+    let holder = match mpc {
+        Mpc::Mock => "the mock MPC network holds version 1",
+        Mpc::Threshold => "version 1, shared 2-of-3 by the threshold network's nodes",
+    };
+    println!("  root key       {} ({holder})", info.root_key_address);
     println!("accounts (funded on both chains; anvil dev keys)");
     for a in &info.accounts {
         println!("  {:<38} {} {}", a.role, a.address, a.private_key);
