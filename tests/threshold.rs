@@ -233,6 +233,12 @@ fn share_files_are_encrypted_and_never_overwritten() {
     let header = share::write(&path, &SHARES[0], b"correct horse", 10).expect("write");
     assert_eq!((header.party, header.parties, header.threshold), (0, 3, 2));
     let text = std::fs::read_to_string(&path).expect("read");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only the owner may read a share file: {mode:o}");
+    }
     let secret = serde_json::to_string(&SHARES[0]).expect("json");
     assert!(!text.contains(&secret[..40]), "the share is not in the clear");
     let (_, back) = share::read(&path, b"correct horse").expect("read back");

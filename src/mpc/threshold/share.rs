@@ -124,7 +124,7 @@ pub fn write(path: &Path, share: &KeyShare, password: &[u8], log_n: u8) -> Resul
     let text = serde_json::to_vec_pretty(&file).map_err(|e| corrupted(e.to_string()))?;
     let io = |context, source| ShareFileError::Io { context, path: path.into(), source };
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, text).map_err(|e| io("write", e))?;
+    write_private(&tmp, &text).map_err(|e| io("write", e))?;
     // A hard link to the final name fails if it exists: no race overwrites a share written meanwhile.
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
@@ -175,4 +175,16 @@ impl ShareHeader {
         let bytes: [u8; 64] = hex::decode(&self.root_public_key).ok()?.try_into().ok()?;
         PublicKey::from_xy(&bytes).ok()
     }
+}
+
+/// Writes a new file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
