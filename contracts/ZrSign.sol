@@ -604,6 +604,11 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
+    function getRequestStates(uint256[] calldata) external view returns (RequestState[] memory) {
+        _forwardView();
+    }
+
+    /// @inheritdoc IZrSign
     function nextRequestId() public view returns (uint256) {
         return _zrSignStorage().config.nextRequestId;
     }

@@ -109,6 +109,15 @@ interface IZrSign {
         bool broadcast;
     }
 
+    /// @notice A request's on-chain state, one entry of {getRequestStates}.
+    /// @param status Where the request is ({RequestStatus}; `Open` includes requests past their deadline).
+    /// @param commitment keccak256(abi.encode(record)) while the request is `Open`, zero otherwise: a responder
+    /// compares it with the record of the request event before answering.
+    struct RequestState {
+        RequestStatus status;
+        bytes32 commitment;
+    }
+
     /// @notice One item of {zrKeyResBatch}.
     struct KeyResponse {
         uint256 requestId;
@@ -490,6 +499,15 @@ interface IZrSign {
 
     /// @notice The stored commitment of an open request (zero otherwise).
     function requestCommitment(uint256 requestId) external view returns (bytes32);
+
+    /// @notice The state of many requests in one call, entry i for `requestIds[i]`: what {requestStatus} and
+    /// {requestCommitment} return for that id (unknown ids read `None` with a zero commitment, repeated ids repeat
+    /// their entry). For responders deciding which requests to answer: one call instead of two per request.
+    /// @dev The deadline is not stored on-chain (it is in the committed record, bound by the commitment): check it
+    /// against the event's record. Costs one storage read per id plus one; keep batches within the node's call gas.
+    /// @param requestIds The ids to read, in any order.
+    /// @return states One entry per id, in the order given.
+    function getRequestStates(uint256[] calldata requestIds) external view returns (RequestState[] memory states);
 
     /// @notice The id the next request will get.
     function nextRequestId() external view returns (uint256);

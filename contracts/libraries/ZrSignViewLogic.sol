@@ -150,6 +150,21 @@ library ZrSignViewLogic {
         if (ZrSignStorageLib.status(commitment) != IZrSign.RequestStatus.Open) commitment = 0;
     }
 
+    /// @notice The status and (open) commitment of each of `requestIds`, in order.
+    function getRequestStates(uint256[] calldata requestIds)
+        external
+        view
+        returns (IZrSign.RequestState[] memory states)
+    {
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        states = new IZrSign.RequestState[](requestIds.length);
+        for (uint256 i; i < requestIds.length; ++i) {
+            bytes32 word = $.commitments[requestIds[i]];
+            IZrSign.RequestStatus state = ZrSignStorageLib.status(word);
+            states[i] = IZrSign.RequestState(state, state == IZrSign.RequestStatus.Open ? word : bytes32(0));
+        }
+    }
+
     /// @notice The root key (x, y) of a version (zero if unset).
     function rootKey(uint32 keyVersion) external view returns (bytes32 x, bytes32 y) {
         RootKey storage root = ZrSignStorageLib.layout().rootKeys[keyVersion];

@@ -59,6 +59,7 @@ contract CodeSizeTest is Test {
         assertEq(ZrSignViewLogic.rootKey.selector, IZrSign.rootKey.selector);
         assertEq(ZrSignViewLogic.requestStatus.selector, IZrSign.requestStatus.selector);
         assertEq(ZrSignViewLogic.requestCommitment.selector, IZrSign.requestCommitment.selector);
+        assertEq(ZrSignViewLogic.getRequestStates.selector, IZrSign.getRequestStates.selector);
         assertEq(ZrSignViewLogic.feeConfig.selector, IZrSign.feeConfig.selector);
         assertEq(ZrSignViewLogic.walletType.selector, IZrSign.walletType.selector);
         assertEq(ZrSignViewLogic.chain.selector, IZrSign.chain.selector);
