@@ -31,9 +31,11 @@ import {
 /// @notice Users pay to request derived keys and signatures; the MPC network answers and the contract verifies
 /// every key (derived child of the root) and every signature (recovers to the key, low-s). Fees are escrowed per
 /// request; all balances are pull-based. See `IZrSign` for the API and `shared/spec/PROTOCOL.md` for the protocol.
-/// @dev Each open request is ONE storage word: `keccak256(abi.encode(request))`. Settled requests keep a small
-/// terminal marker (2 Answered, 3 Rejected, 4 Reclaimed). Money conservation (spec §6):
-/// `address(this).balance >= totalEscrow + totalClaimable + protocolFees`, with equality absent forced ether.
+/// @dev Each open request is ONE storage word: `keccak256(abi.encode(request))`. An answer clears the word (EIP-3529
+/// refund; a zero word of an assigned id reads Answered, see {ZrSignStorageLib.statusOf}); a rejection or reclaim
+/// leaves a small terminal marker (3 Rejected, 4 Reclaimed). Money conservation (spec §6):
+/// `address(this).balance >= totalEscrow + totalClaimable + protocolFees`, with equality absent forced ether (answers
+/// record their release in one word, {Settled}, from which the three views are derived).
 /// To fit EIP-170, the bodies of the cold functions (admin setters, fee payouts and sweeps, rejections and reclaims, fee
 /// quotes, key listings, registry and v1 views) live in the external libraries {ZrSignAdminLogic},
 /// {ZrSignSettleLogic} and {ZrSignViewLogic}, which share the one ERC-7201 namespace ({ZrSignStorage}) and the
@@ -83,9 +85,6 @@ contract ZrSign is
     /// @notice The ERC-7201 slot of {ZrSignStorage}:
     /// keccak256(abi.encode(uint256(keccak256("zrsign.storage.ZrSign")) - 1)) & ~bytes32(uint256(0xff)).
     bytes32 public constant STORAGE_SLOT = ZrSignStorageLib.SLOT;
-
-    /// @dev Terminal markers stored in place of a settled request's commitment.
-    bytes32 private constant ANSWERED = ZrSignStorageLib.ANSWERED;
 
     /// @dev Size of an ABI-encoded {Request} (13 static words).
     uint256 private constant REQUEST_SIZE = 13 * 32;
@@ -393,7 +392,7 @@ contract ZrSign is
         private
     {
         ZrSignStorage storage $ = _zrSignStorage();
-        $.commitments[requestId] = ANSWERED;
+        delete $.commitments[requestId]; // Answered (see {ZrSignStorageLib.statusOf}); EIP-3529 refund
         $.keys[ZrSignStorageLib.keyId(request.owner, request.walletTypeId, request.walletIndex)] = StoredKey({
             evmAddress: evmAddress,
             keyVersion: request.keyVersion,
@@ -405,16 +404,15 @@ contract ZrSign is
 
     /// @dev Marks a sign request answered.
     function _answerSign(uint256 requestId, Request calldata request, bytes calldata signature) private {
-        _zrSignStorage().commitments[requestId] = ANSWERED;
+        delete _zrSignStorage().commitments[requestId]; // Answered (see {ZrSignStorageLib.statusOf}); EIP-3529 refund
         emit ZrSignResponded(requestId, request.signer, request.digest, signature);
     }
 
     /// @dev Moves answered escrow: service fees to the protocol, gas parts to the responder (msg.sender).
     function _payAnswers(uint256 service, uint256 gas) private {
         ZrSignStorage storage $ = _zrSignStorage();
-        $.release(service + gas);
-        $.protocolFees += service;
-        $.credit(msg.sender, gas);
+        $.settle(service, gas); // one word instead of the totals and protocol-fee words (see {Settled})
+        $.claimable[msg.sender] += gas;
     }
 
     // ─────────────────────────────────────────────── Money ───────────────────────────────────────────────
@@ -441,6 +439,8 @@ contract ZrSign is
         uint256 amount = $.claimable[account];
         if (amount == 0) revert ZrSignNothingToWithdraw(account);
         $.claimable[account] = 0;
+        // Answers credit claimable through {Settled}: fold it first when the stored total does not cover `amount`.
+        if (amount > $.totals.totalClaimable) ZrSignSettleLogic.fold();
         $.totals.totalClaimable -= SafeCast.toUint96(amount); // amount ≤ totalClaimable
         emit ZrWithdrawn(account, amount);
         _send(account, amount);
@@ -579,8 +579,8 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function keyCount(address owner, bytes32 walletTypeId) external view returns (uint256) {
-        return _zrSignStorage().keyCount[owner][walletTypeId];
+    function keyCount(address, bytes32) external view returns (uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -590,7 +590,7 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function currentKeyVersion() external view returns (uint32) {
-        return _zrSignStorage().config.currentKeyVersion;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -609,28 +609,28 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function nextRequestId() public view returns (uint256) {
-        return _zrSignStorage().config.nextRequestId;
+    function nextRequestId() external view returns (uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function claimable(address account) external view returns (uint256) {
-        return _zrSignStorage().claimable[account];
+    function claimable(address) external view returns (uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function protocolFees() external view returns (uint256) {
-        return _zrSignStorage().protocolFees;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function totalEscrow() external view returns (uint256) {
-        return _zrSignStorage().totals.totalEscrow;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function totalClaimable() external view returns (uint256) {
-        return _zrSignStorage().totals.totalClaimable;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -671,8 +671,8 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function isWalletTypeSupported(bytes32 walletTypeId) external view returns (bool) {
-        return _zrSignStorage().walletTypes[walletTypeId].supported;
+    function isWalletTypeSupported(bytes32) external view returns (bool) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -682,12 +682,12 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function getTraceId() external view returns (uint256) {
-        return nextRequestId() - 1;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function getMPCFee() external view returns (uint256) {
-        return _zrSignStorage().totals.keyMpcFee;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -697,7 +697,7 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function getRespGasPriceBuffer() external view returns (uint256) {
-        return 100 + uint256(_zrSignStorage().config.gasBufferPct);
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign

@@ -195,6 +195,7 @@ library ZrSignAdminLogic {
     function withdrawFees(address to, uint256 amount) external {
         if (to == address(0)) revert IZrSign.ZrSignZeroAddress();
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        ZrSignStorageLib.fold($);
         uint256 available = $.protocolFees;
         if (amount > available) revert IZrSign.ZrSignInsufficientProtocolFees(amount, available);
         $.protocolFees = available - amount;
@@ -209,7 +210,8 @@ library ZrSignAdminLogic {
     function sweepSurplus(address to) external {
         if (to == address(0)) revert IZrSign.ZrSignZeroAddress();
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        // balance ≥ everything accounted for (spec §6): this only underflows if that invariant is broken.
+        // balance ≥ everything accounted for (spec §6): this only underflows if that invariant is broken. The stored
+        // fields' sum is the accounted sum ({Settled} moves amounts between them, adding nothing).
         uint256 surplus =
             address(this).balance - (uint256($.totals.totalEscrow) + $.totals.totalClaimable + $.protocolFees);
         if (surplus == 0) revert IZrSign.ZrSignNoSurplus();

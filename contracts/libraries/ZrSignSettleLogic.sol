@@ -37,6 +37,12 @@ library ZrSignSettleLogic {
         emit IZrSign.ZrRequestReclaimed(requestId, request.requester, amount);
     }
 
+    /// @notice Moves the answers' released escrow ({Settled}) into the totals and the protocol fees (ZrSign's rare
+    /// withdrawal path, kept out of its bytecode).
+    function fold() external {
+        ZrSignStorageLib.layout().fold();
+    }
+
     /// @dev Reverts with `err` unless it is empty.
     function _check(bytes memory err) private pure {
         if (err.length == 0) return;

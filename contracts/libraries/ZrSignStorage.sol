@@ -27,6 +27,20 @@ struct Totals {
     uint64 keyMpcFee;
 }
 
+/// @dev Escrow released by answers and not yet folded into {Totals} and `protocolFees`: an answer (or a batch of
+/// them) adds its service fees and gas parts here, ONE word, instead of writing the totals word and the protocol-fee
+/// word. The accounting stays exact: escrow = totalEscrow − service − gas, claimable total = totalClaimable + gas,
+/// protocol fees = protocolFees + service ({ZrSignStorageLib.escrow}, {ZrSignStorageLib.claimableTotal},
+/// {ZrSignStorageLib.fees}); their sum, the balance invariant's right side, is the stored fields' sum.
+/// {ZrSignStorageLib.fold} moves it into those fields (fee withdrawals, and a withdrawal larger than the stored
+/// claimable total). `live` stays 1 after a fold, so the word is never zeroed (no 20,000-gas re-creation).
+/// Bounds: each part is a sum of escrowed uint96 amounts since the last fold, far below 2^120.
+struct Settled {
+    uint120 service;
+    uint120 gas;
+    uint16 live;
+}
+
 /// @dev A chain's registration (`family == None` = not registered).
 struct Chain {
     IZrSign.ChainFamily family;
@@ -75,6 +89,7 @@ struct ZrSignStorage {
     mapping(address owner => mapping(bytes32 walletTypeId => uint256)) keyCount;
     mapping(bytes32 keyId => StoredKey) keys;
     mapping(uint32 keyVersion => RootKey) rootKeys;
+    Settled settled;
 }
 
 /// @title ZrSignStorageLib — the ERC-7201 namespace of ZrSign, its bounds, and the helpers its users share
@@ -87,7 +102,8 @@ library ZrSignStorageLib {
     /// @dev The EVM wallet type (44, 60) = keccak256(abi.encode(uint256(44), uint256(60))), v1's key fee quote.
     bytes32 internal constant EVM_WALLET_TYPE = 0xe146c2986893c43af5ff396310220be92058fb9f4ce76b929b80ef0d5307100a;
 
-    /// @dev Terminal markers stored in place of a settled request's commitment.
+    /// @dev Terminal markers stored in place of a settled request's commitment (an answer now clears the word
+    /// instead, see {statusOf}; ANSWERED is still read as such).
     bytes32 internal constant ANSWERED = bytes32(uint256(IZrSign.RequestStatus.Answered));
     bytes32 internal constant REJECTED = bytes32(uint256(IZrSign.RequestStatus.Rejected));
     bytes32 internal constant RECLAIMED = bytes32(uint256(IZrSign.RequestStatus.Reclaimed));
@@ -166,7 +182,11 @@ library ZrSignStorageLib {
     ) internal view returns (bytes memory) {
         bytes32 stored = $.commitments[requestId];
         IZrSign.RequestStatus state = status(stored);
-        if (state == IZrSign.RequestStatus.None) return err(IZrSign.ZrSignUnknownRequest.selector, requestId);
+        if (state == IZrSign.RequestStatus.None) {
+            // A cleared word is an answered request if its id was assigned (cold path: one more read).
+            if (!assigned($, requestId)) return err(IZrSign.ZrSignUnknownRequest.selector, requestId);
+            state = IZrSign.RequestStatus.Answered;
+        }
         if (state != IZrSign.RequestStatus.Open) {
             return err(IZrSign.ZrSignRequestNotOpen.selector, requestId, uint8(state));
         }
@@ -197,6 +217,46 @@ library ZrSignStorageLib {
             calldatacopy(ptr, request, REQUEST_SIZE)
             h := keccak256(ptr, REQUEST_SIZE)
         }
+    }
+
+    /// @notice Records the release of answered escrow: `service` becomes protocol fees, `gas` claimable (its owner's
+    /// balance is credited by the caller). One read and one write of {Settled}.
+    function settle(ZrSignStorage storage $, uint256 service, uint256 gas) internal {
+        Settled memory st = $.settled;
+        // forge-lint: disable-next-line(unsafe-typecast) sums of one call's uint96 escrows, far below 2^120
+        st.service += uint120(service);
+        // forge-lint: disable-next-line(unsafe-typecast) as above
+        st.gas += uint120(gas);
+        st.live = 1;
+        $.settled = st;
+    }
+
+    /// @notice Moves {Settled} into the totals and the protocol fees (no change to any derived figure).
+    function fold(ZrSignStorage storage $) internal {
+        Settled memory st = $.settled;
+        if (st.service == 0 && st.gas == 0) return;
+        Totals memory totals = $.totals;
+        totals.totalEscrow -= SafeCast.toUint96(uint256(st.service) + st.gas); // released from it
+        totals.totalClaimable += SafeCast.toUint96(st.gas);
+        $.totals = totals;
+        $.protocolFees += st.service;
+        $.settled = Settled(0, 0, 1);
+    }
+
+    /// @notice Σ escrow of open requests.
+    function escrow(ZrSignStorage storage $) internal view returns (uint256) {
+        Settled memory st = $.settled;
+        return uint256($.totals.totalEscrow) - st.service - st.gas;
+    }
+
+    /// @notice Σ claimable balances.
+    function claimableTotal(ZrSignStorage storage $) internal view returns (uint256) {
+        return uint256($.totals.totalClaimable) + $.settled.gas;
+    }
+
+    /// @notice The protocol fee balance.
+    function fees(ZrSignStorage storage $) internal view returns (uint256) {
+        return $.protocolFees + $.settled.service;
     }
 
     /// @notice Removes `amount` from the escrow total.
@@ -233,8 +293,22 @@ library ZrSignStorageLib {
         }
     }
 
-    /// @notice The status of a commitment word: 0 = None, 2/3/4 = terminal markers, anything else an open request's
-    /// commitment.
+    /// @notice Whether `requestId` was ever assigned to a request (ids run from 1 to nextRequestId - 1).
+    function assigned(ZrSignStorage storage $, uint256 requestId) internal view returns (bool) {
+        return requestId != 0 && requestId < $.config.nextRequestId;
+    }
+
+    /// @notice A request's status from its word: an answer clears the word (`delete`, for the EIP-3529 refund), so a
+    /// zero word is `Answered` for an assigned id (every request stores a non-zero keccak256 commitment when it is
+    /// made, and only an answer sets it back to zero) and `None` otherwise.
+    function statusOf(ZrSignStorage storage $, uint256 requestId) internal view returns (IZrSign.RequestStatus) {
+        bytes32 word = $.commitments[requestId];
+        if (word == 0) return assigned($, requestId) ? IZrSign.RequestStatus.Answered : IZrSign.RequestStatus.None;
+        return status(word);
+    }
+
+    /// @notice The status of a non-zero commitment word (zero reads `None`; see {statusOf}): 2/3/4 = terminal markers
+    /// (2 = Answered as stored before answers cleared the word), anything else an open request's commitment.
     function status(bytes32 word) internal pure returns (IZrSign.RequestStatus) {
         if (word == 0) return IZrSign.RequestStatus.None;
         if (word == ANSWERED) return IZrSign.RequestStatus.Answered;
