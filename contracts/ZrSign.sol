@@ -8,7 +8,6 @@ import {
 } from "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IZrSign} from "./interfaces/IZrSign.sol";
@@ -88,6 +87,12 @@ contract ZrSign is
 
     /// @dev Size of an ABI-encoded {Request} (13 static words).
     uint256 private constant REQUEST_SIZE = 13 * 32;
+
+    /// @dev Size of one {zrSignResPacked} item (see {IZrSign.zrSignResPacked}).
+    uint256 private constant PACKED_SIGN_ITEM = 279;
+
+    /// @dev secp256k1n / 2: the largest low-s value (EIP-2).
+    uint256 private constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     // ─────────────────────────────────────────────── Storage ─────────────────────────────────────────────
 
@@ -226,7 +231,7 @@ contract ZrSign is
 
         requestId = cfg.nextRequestId;
         $.config.nextRequestId = cfg.nextRequestId + 1;
-        $.commitments[requestId] = _hash(request);
+        $.commitments[requestId] = ZrSignStorageLib.hash(request);
         Totals storage totals = $.totals;
         totals.totalEscrow += SafeCast.toUint96(fee);
         if (excess != 0) {
@@ -244,10 +249,11 @@ contract ZrSign is
         onlyRole(MPC_ROLE)
         whenNotPaused
     {
-        (bytes memory err, address evmAddress) = _keyResponseError(requestId, request, publicKey);
+        Request memory r = ZrSignStorageLib.load(request);
+        (bytes memory err, address evmAddress) = _keyResponseError(requestId, r, publicKey);
         if (err.length != 0) _revert(err);
-        _answerKey(requestId, request, publicKey, evmAddress);
-        _payAnswers(request.serviceFee, request.gasFee);
+        _answerKey(requestId, r, publicKey, evmAddress);
+        _payAnswers(r.serviceFee, r.gasFee);
     }
 
     /// @inheritdoc IZrSign
@@ -266,10 +272,11 @@ contract ZrSign is
         onlyRole(MPC_ROLE)
         whenNotPaused
     {
-        bytes memory err = _signResponseError(requestId, request, signature);
+        Request memory r = ZrSignStorageLib.load(request);
+        bytes memory err = _signResponseError(requestId, r, signature);
         if (err.length != 0) _revert(err);
-        _answerSign(requestId, request, signature);
-        _payAnswers(request.serviceFee, request.gasFee);
+        _answerSign(requestId, r, signature);
+        _payAnswers(r.serviceFee, r.gasFee);
     }
 
     /// @inheritdoc IZrSign
@@ -288,27 +295,94 @@ contract ZrSign is
         return _answerBatch(items, false);
     }
 
+    /// @inheritdoc IZrSign
+    /// @dev Each item's record is rebuilt in one reused memory buffer, `owner` from `requester` (equal in every sign
+    /// request, {_prepareSign}), and then goes through exactly the checks of {zrSignRes} ({_signResponseError}).
+    function zrSignResPacked(bytes calldata items)
+        external
+        onlyRole(MPC_ROLE)
+        whenNotPaused
+        returns (uint256 answered)
+    {
+        if (items.length % PACKED_SIGN_ITEM != 0) {
+            revert ZrSignInvalidPackedLength(items.length);
+        }
+        Request memory r;
+        uint256 service;
+        uint256 gas;
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
+        for (uint256 o; o < items.length; o += PACKED_SIGN_ITEM) {
+            // Nothing an iteration allocates (event encodings, error data) outlives it: reuse that memory.
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
+            uint256 requestId;
+            assembly ("memory-safe") {
+                let p := add(items.offset, o)
+                requestId := shr(192, calldataload(p))
+                mstore(r, shr(248, calldataload(add(p, 8)))) // kind
+                let requester := shr(96, calldataload(add(p, 9)))
+                mstore(add(r, 0x20), requester)
+                mstore(add(r, 0x40), shr(192, calldataload(add(p, 29)))) // deadline
+                mstore(add(r, 0x60), shr(224, calldataload(add(p, 37)))) // keyVersion
+                mstore(add(r, 0x80), shr(160, calldataload(add(p, 41)))) // serviceFee
+                mstore(add(r, 0xa0), shr(160, calldataload(add(p, 53)))) // gasFee
+                mstore(add(r, 0xc0), requester) // owner
+                calldatacopy(add(r, 0xe0), add(p, 65), 0x80) // walletTypeId, walletIndex, dstChainId, digest
+                mstore(add(r, 0x160), shr(96, calldataload(add(p, 193)))) // signer
+                mstore(add(r, 0x180), shr(248, calldataload(add(p, 213)))) // broadcast
+            }
+            bytes calldata signature = items[o + 214:o + PACKED_SIGN_ITEM];
+            bytes memory err = _signResponseError(requestId, r, signature);
+            if (err.length != 0) {
+                // forge-lint: disable-next-line(unsafe-typecast) the selector: the first 4 bytes of the error
+                emit ZrResponseSkipped(requestId, bytes4(err));
+                continue;
+            }
+            _answerSign(requestId, r, signature);
+            service += r.serviceFee;
+            gas += r.gasFee;
+            ++answered;
+        }
+        if (answered != 0) _payAnswers(service, gas);
+    }
+
     /// @dev Answers the valid items of a batch (key answers if `keys`, else sign answers, the `bytes` being the public
     /// key or the signature), skipping each bad one with {ZrResponseSkipped} and the selector of the error its single
-    /// call would revert with (the same validation functions), then pays the answered escrow once.
+    /// call would revert with (the same validation functions), then pays the answered escrow once. Each record is
+    /// copied into one reused memory buffer.
     function _answerBatch(KeyResponse[] calldata items, bool keys) private returns (uint256 answered) {
         uint256 service;
         uint256 gas;
+        Request memory r;
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
         for (uint256 i; i < items.length; ++i) {
             KeyResponse calldata item = items[i];
+            Request calldata request = item.request;
+            // Nothing an iteration allocates (event encodings, error data) outlives it: reuse that memory.
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+                calldatacopy(r, request, REQUEST_SIZE)
+            }
             bytes memory err;
             address evmAddress;
-            if (keys) (err, evmAddress) = _keyResponseError(item.requestId, item.request, item.publicKey);
-            else err = _signResponseError(item.requestId, item.request, item.publicKey);
+            if (keys) (err, evmAddress) = _keyResponseError(item.requestId, r, item.publicKey);
+            else err = _signResponseError(item.requestId, r, item.publicKey);
             if (err.length != 0) {
                 // forge-lint: disable-next-line(unsafe-typecast) the selector: the first 4 bytes of the error
                 emit ZrResponseSkipped(item.requestId, bytes4(err));
                 continue;
             }
-            if (keys) _answerKey(item.requestId, item.request, item.publicKey, evmAddress);
-            else _answerSign(item.requestId, item.request, item.publicKey);
-            service += item.request.serviceFee;
-            gas += item.request.gasFee;
+            if (keys) _answerKey(item.requestId, r, item.publicKey, evmAddress);
+            else _answerSign(item.requestId, r, item.publicKey);
+            service += r.serviceFee;
+            gas += r.gasFee;
             ++answered;
         }
         if (answered != 0) _payAnswers(service, gas);
@@ -321,7 +395,7 @@ contract ZrSign is
     }
 
     /// @dev The ABI-encoded error a key response would revert with (empty if valid), and the key's address.
-    function _keyResponseError(uint256 requestId, Request calldata request, bytes calldata publicKey)
+    function _keyResponseError(uint256 requestId, Request memory request, bytes calldata publicKey)
         private
         view
         returns (bytes memory err, address evmAddress)
@@ -352,8 +426,10 @@ contract ZrSign is
         }
     }
 
-    /// @dev The ABI-encoded error a sign response would revert with (empty if valid).
-    function _signResponseError(uint256 requestId, Request calldata request, bytes calldata signature)
+    /// @dev The ABI-encoded error a sign response would revert with (empty if valid). The signature is recovered as
+    /// OpenZeppelin's `ECDSA.tryRecoverCalldata` does (65 bytes, s in the lower half, v passed to the precompile as is:
+    /// a v other than 27/28 or no point recovers nothing, a wrong signer), with the precompile called in scratch space.
+    function _signResponseError(uint256 requestId, Request memory request, bytes calldata signature)
         private
         view
         returns (bytes memory err)
@@ -365,14 +441,26 @@ contract ZrSign is
         }
         err = _stoppedError(request);
         if (err.length != 0) return err;
-        (address recovered, ECDSA.RecoverError rerr, bytes32 arg) = ECDSA.tryRecoverCalldata(request.digest, signature);
-        if (rerr == ECDSA.RecoverError.InvalidSignatureLength) {
-            return ZrSignStorageLib.err(ZrSignInvalidSignatureLength.selector, uint256(arg));
+        if (signature.length != 65) {
+            return ZrSignStorageLib.err(ZrSignInvalidSignatureLength.selector, signature.length);
         }
-        if (rerr == ECDSA.RecoverError.InvalidSignatureS) {
-            return ZrSignStorageLib.err(ZrSignSignatureHighS.selector, uint256(arg));
+        bytes32 digest = request.digest;
+        address recovered;
+        uint256 s;
+        assembly ("memory-safe") {
+            s := calldataload(add(signature.offset, 0x20))
+            let m := mload(0x40)
+            mstore(0x00, digest)
+            mstore(0x20, byte(0, calldataload(add(signature.offset, 0x40)))) // v
+            mstore(0x40, calldataload(signature.offset)) // r
+            mstore(0x60, s)
+            // On failure the precompile returns nothing: `recovered` stays zero.
+            pop(staticcall(gas(), 1, 0x00, 0x80, 0x00, 0x20))
+            recovered := mul(mload(0x00), eq(returndatasize(), 0x20))
+            mstore(0x40, m) // restore the free memory pointer and the zero slot
+            mstore(0x60, 0)
         }
-        // RecoverError.InvalidSignature (bad v, or no point) leaves `recovered` zero: a wrong signer.
+        if (s > HALF_ORDER) return ZrSignStorageLib.err(ZrSignSignatureHighS.selector, s);
         if (recovered != request.signer) {
             return ZrSignStorageLib.err(ZrSignWrongSigner.selector, uint160(request.signer), uint160(recovered));
         }
@@ -382,13 +470,13 @@ contract ZrSign is
     /// be made): a key request needs its wallet type, a sign request its (wallet type, chain) pairing. A request that
     /// fails this was stopped by a removal or disallowance after it was made: it cannot be answered, and can be
     /// reclaimed at once. The error itself is built by {ZrSignViewLogic.pairingError} (cold path).
-    function _stoppedError(Request calldata request) private view returns (bytes memory) {
+    function _stoppedError(Request memory request) private view returns (bytes memory) {
         if (!_zrSignStorage().isStopped(request)) return "";
         return ZrSignViewLogic.pairingError(request.walletTypeId, request.dstChainId, request.kind == RequestKind.Key);
     }
 
     /// @dev Marks a key request answered and stores the verified key (address, version, y parity, x).
-    function _answerKey(uint256 requestId, Request calldata request, bytes calldata publicKey, address evmAddress)
+    function _answerKey(uint256 requestId, Request memory request, bytes calldata publicKey, address evmAddress)
         private
     {
         ZrSignStorage storage $ = _zrSignStorage();
@@ -403,7 +491,7 @@ contract ZrSign is
     }
 
     /// @dev Marks a sign request answered.
-    function _answerSign(uint256 requestId, Request calldata request, bytes calldata signature) private {
+    function _answerSign(uint256 requestId, Request memory request, bytes calldata signature) private {
         delete _zrSignStorage().commitments[requestId]; // Answered (see {ZrSignStorageLib.statusOf}); EIP-3529 refund
         emit ZrSignResponded(requestId, request.signer, request.digest, signature);
     }
@@ -722,13 +810,6 @@ contract ZrSign is
     }
 
     // ─────────────────────────────────────────────── Internals ───────────────────────────────────────────
-
-    /// @dev keccak256(abi.encode(request)) of a memory record: its 13 static members are 13 consecutive words.
-    function _hash(Request memory request) private pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            h := keccak256(request, REQUEST_SIZE)
-        }
-    }
 
     /// @dev Forwards this call's calldata unchanged to {ZrSignAdminLogic} (see {_forward}).
     function _forwardAdmin() private {

@@ -177,20 +177,24 @@ library ZrSignStorageLib {
     function openRequestError(
         ZrSignStorage storage $,
         uint256 requestId,
-        IZrSign.Request calldata request,
+        IZrSign.Request memory request,
         bool reclaiming
     ) internal view returns (bytes memory) {
         bytes32 stored = $.commitments[requestId];
-        IZrSign.RequestStatus state = status(stored);
-        if (state == IZrSign.RequestStatus.None) {
-            // A cleared word is an answered request if its id was assigned (cold path: one more read).
-            if (!assigned($, requestId)) return err(IZrSign.ZrSignUnknownRequest.selector, requestId);
-            state = IZrSign.RequestStatus.Answered;
+        // A word equal to a record's keccak256 is an open request's commitment (never 0 nor a terminal marker); any
+        // other word says why the record cannot settle.
+        if (stored != hash(request)) {
+            IZrSign.RequestStatus state = status(stored);
+            if (state == IZrSign.RequestStatus.None) {
+                // A cleared word is an answered request if its id was assigned (one more read, on this path only).
+                if (!assigned($, requestId)) return err(IZrSign.ZrSignUnknownRequest.selector, requestId);
+                state = IZrSign.RequestStatus.Answered;
+            }
+            if (state != IZrSign.RequestStatus.Open) {
+                return err(IZrSign.ZrSignRequestNotOpen.selector, requestId, uint8(state));
+            }
+            return err(IZrSign.ZrSignRequestMismatch.selector, requestId);
         }
-        if (state != IZrSign.RequestStatus.Open) {
-            return err(IZrSign.ZrSignRequestNotOpen.selector, requestId, uint8(state));
-        }
-        if (stored != hashCalldata(request)) return err(IZrSign.ZrSignRequestMismatch.selector, requestId);
         if (reclaiming) {
             if (block.number <= request.deadline && !isStopped($, request)) {
                 return err(IZrSign.ZrSignRequestNotExpired.selector, requestId, request.deadline);
@@ -204,18 +208,26 @@ library ZrSignStorageLib {
     /// @notice Whether a registry change stopped the request since it was made: a key request's wallet type is no
     /// longer supported, or a sign request's (wallet type, chain) pairing is no longer allowed (removing either side
     /// clears it). A stopped request cannot be answered and can be reclaimed at once.
-    function isStopped(ZrSignStorage storage $, IZrSign.Request calldata request) internal view returns (bool) {
+    function isStopped(ZrSignStorage storage $, IZrSign.Request memory request) internal view returns (bool) {
         if (request.kind == IZrSign.RequestKind.Key) return !$.walletTypes[request.walletTypeId].supported;
         return !$.pairings[request.walletTypeId][request.dstChainId].allowed;
     }
 
-    /// @notice keccak256(abi.encode(request)) of a calldata record: a static struct's calldata layout is its ABI
-    /// encoding, so the 13 words are copied as is (dirty words cannot match a commitment of clean values).
-    function hashCalldata(IZrSign.Request calldata request) internal pure returns (bytes32 h) {
+    /// @notice A calldata record copied to memory as is: a static struct's calldata layout is its ABI encoding, the
+    /// 13 words of its memory layout. Its members are not validated here: every settling path first checks
+    /// {hash} against the stored commitment, which dirty words (an enum or address out of range) cannot match.
+    function load(IZrSign.Request calldata request) internal pure returns (IZrSign.Request memory r) {
         assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            calldatacopy(ptr, request, REQUEST_SIZE)
-            h := keccak256(ptr, REQUEST_SIZE)
+            r := mload(0x40)
+            calldatacopy(r, request, REQUEST_SIZE)
+            mstore(0x40, add(r, REQUEST_SIZE))
+        }
+    }
+
+    /// @notice keccak256(abi.encode(request)) of a memory record: its 13 static members are 13 consecutive words.
+    function hash(IZrSign.Request memory request) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            h := keccak256(request, REQUEST_SIZE)
         }
     }
 

@@ -3,7 +3,10 @@
 
 use super::{PollReport, Responder, ResponderError, set};
 use crate::{
-    bindings::IZrSign::{self, KeyResponse, SignResponse},
+    bindings::{
+        IZrSign::{self, KeyResponse},
+        PACKED_SIGN_ITEM, pack_sign_response,
+    },
     chain::{Call, ChainError, ChainSubmit, Receipt, Submitted, retry::retry},
     protocol::{
         RejectReason,
@@ -108,15 +111,13 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
         report: &mut PollReport,
     ) -> Result<(), ResponderError> {
         for chunk in signatures.chunks(self.config.batch_size.get()) {
-            let responses = chunk
-                .iter()
-                .map(|(e, sig)| SignResponse {
-                    requestId: e.id,
-                    request: e.request.clone(),
-                    signature: Bytes::copy_from_slice(&sig.as_bytes()),
-                })
-                .collect();
-            let accepted = self.send_batch(IZrSign::zrSignResBatchCall { responses }, chunk, records, report).await?;
+            // The packed form: ~280 bytes of calldata an item instead of ~640, the same checks and events.
+            let mut items = Vec::with_capacity(chunk.len() * PACKED_SIGN_ITEM);
+            for (e, sig) in chunk {
+                pack_sign_response(&mut items, e.id.saturating_to(), &e.request, &sig.as_bytes());
+            }
+            let call = IZrSign::zrSignResPackedCall { items: items.into() };
+            let accepted = self.send_batch(call, chunk, records, report).await?;
             report.signatures.extend(accepted);
         }
         Ok(())

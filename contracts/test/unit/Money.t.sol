@@ -142,6 +142,34 @@ contract MoneyTest is ZrSignBase {
         _assertConservation(zr);
     }
 
+    /// @dev Answers record their released escrow in one word (Settled): the three totals stay exact before and after a
+    /// withdrawal folds it into the stored fields, and answers after a fold still settle.
+    function test_settled_foldKeepsTotalsExact() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        (uint256 id2, IZrSign.Request memory r2) = _requestKey(alice);
+        uint256 escrow = zr.totalEscrow();
+        uint256 claimableTotal = zr.totalClaimable();
+        uint256 fees = zr.protocolFees();
+        _answerKey(id, r);
+        assertEq(zr.totalEscrow(), escrow - r.serviceFee - r.gasFee);
+        assertEq(zr.totalClaimable(), claimableTotal + r.gasFee);
+        assertEq(zr.protocolFees(), fees + r.serviceFee);
+        uint256 paid = zr.claimable(mpc);
+        vm.prank(mpc);
+        zr.withdraw(); // more than the stored claimable total: folds
+        assertEq(zr.totalEscrow(), escrow - r.serviceFee - r.gasFee);
+        assertEq(zr.totalClaimable(), claimableTotal + r.gasFee - paid);
+        assertEq(zr.protocolFees(), fees + r.serviceFee);
+        _assertConservation(zr);
+        _answerKey(id2, r2);
+        assertEq(zr.totalEscrow(), escrow - r.serviceFee - r.gasFee - r2.serviceFee - r2.gasFee);
+        assertEq(zr.protocolFees(), fees + r.serviceFee + r2.serviceFee);
+        vm.prank(feeCollector);
+        zr.withdrawFees(bob, fees + r.serviceFee + r2.serviceFee); // folds, then pays every fee
+        assertEq(zr.protocolFees(), 0);
+        _assertConservation(zr);
+    }
+
     function test_RevertWhen_withdrawNothing() public {
         vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignNothingToWithdraw.selector, bob));
         vm.prank(bob);
