@@ -57,8 +57,17 @@ async fn responder_killed_after_sending_a_batch_answers_every_request_once_after
     let store = path.join("zrsign.db").display().to_string();
     let marker = path.join("sent.marker");
     let args = [
-        "responder", "run", "--private-key-file", &mpc, "--root-key-file", &root, "--store", &store, "--poll-ms",
-        "50", "--json",
+        "responder",
+        "run",
+        "--private-key-file",
+        &mpc,
+        "--root-key-file",
+        &root,
+        "--store",
+        &store,
+        "--poll-ms",
+        "50",
+        "--json",
     ];
     let mut first = zrsign.clone().with_env("ZRSIGN_FAULT_PAUSE_AFTER_SEND", &marker).spawn("responder-1", &args);
     let hash: B256 = within("the responder to send its first batch", Duration::from_secs(60), || {

@@ -80,7 +80,12 @@ impl Audit {
     /// No request settled twice, none open, every settled one was requested, and ether conserved.
     pub fn assert_exactly_once(&self) {
         let (_, _, _, duplicates, open) = self.counts();
-        assert_eq!(duplicates, 0, "answered twice: {:?}", self.settled.iter().filter(|(_, v)| v.len() > 1).collect::<Vec<_>>());
+        assert_eq!(
+            duplicates,
+            0,
+            "answered twice: {:?}",
+            self.settled.iter().filter(|(_, v)| v.len() > 1).collect::<Vec<_>>()
+        );
         let unanswered: Vec<_> = self.requested.iter().filter(|id| !self.settled.contains_key(id)).collect();
         assert_eq!(open, 0, "lost (never settled): {unanswered:?}");
         let requested: std::collections::BTreeSet<_> = self.requested.iter().collect();
@@ -130,7 +135,12 @@ impl Running {
 }
 
 /// A responder of `net`'s deployment on `chain` (e.g. through a proxy) and `store`, polling every 20 ms.
-pub async fn spawn_responder<S: Signer + 'static>(net: &Net, chain: Arc<RpcChain>, signer: Arc<S>, store: Store) -> Running {
+pub async fn spawn_responder<S: Signer + 'static>(
+    net: &Net,
+    chain: Arc<RpcChain>,
+    signer: Arc<S>,
+    store: Store,
+) -> Running {
     let mut config = ResponderConfig { retry: fast_retry(), ..Default::default() };
     config.follower.retry = fast_retry();
     let mpc = chain.accounts()[1];
