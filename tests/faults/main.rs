@@ -161,3 +161,65 @@ pub async fn connect(net: &Net, url: &str) -> Arc<RpcChain> {
 pub async fn fresh_store(net: &Net, name: &str) -> Store {
     Store::open(&net.dir.path().join(name)).await.expect("store")
 }
+
+/// `net.user`'s key `index`, requested and answered by whichever responder is running.
+pub async fn answered_key(net: &Net, from: u64, expected: usize) -> common::net::Key {
+    let requested = net.client().send_key_request(net.user, net.wallet_type, 1, None).await.expect("key request");
+    all_settled(&net.source, net.proxy, from, expected, DEADLINE).await;
+    let index = requested.request.walletIndex;
+    let path = zrsign::protocol::KeyPath {
+        evm_chain_id: common::net::SOURCE,
+        proxy: net.proxy,
+        owner: net.user,
+        wallet_type_id: net.wallet_type,
+        index,
+    };
+    let secret = net.root.child(&path);
+    common::net::Key { index, address: secret.public().expect("key").address(), secret }
+}
+
+/// A relayer of `net`'s deployment reading the source through `source` and broadcasting to `destination` (whose
+/// RPC is `url`), on `store`, running in the background.
+pub async fn spawn_relayer(
+    net: &Net,
+    source: Arc<RpcChain>,
+    destination: Arc<RpcChain>,
+    url: &str,
+    store: Store,
+    config: zrsign::relayer::RelayerConfig,
+) -> Running {
+    let route = zrsign::relayer::Destination {
+        chain: zrsign::protocol::Caip2::eip155(common::net::DESTINATION),
+        rpc_url: url.to_owned(),
+        confirmations: 1,
+    };
+    let mut relayer =
+        zrsign::relayer::Relayer::new(source, vec![(route, destination)], store, net.proxy, net.start_block, config)
+            .await
+            .expect("relayer");
+    let stop = CancellationToken::new();
+    let token = stop.clone();
+    let task = tokio::spawn(async move { relayer.run(token).await });
+    Running { stop, task }
+}
+
+/// A signed-transaction request with broadcast: a transfer of `value` from `key` on the destination.
+pub async fn request_transfer(
+    net: &Net,
+    key: &common::net::Key,
+    nonce: u64,
+    to: Address,
+    value: U256,
+    fee: u128,
+) -> U256 {
+    use alloy::consensus::SignableTransaction;
+    let tx = common::net::transfer(nonce, to, value, fee);
+    let params = IZrSign::ZrSignParams {
+        walletTypeId: net.wallet_type,
+        walletIndex: key.index,
+        dstChainId: zrsign::protocol::Caip2::eip155(common::net::DESTINATION).key(),
+        payload: tx.encoded_for_signing().into(),
+        broadcast: true,
+    };
+    net.client().send_sign_request(IZrSign::RequestKind::Tx, params, None).await.expect("sign tx request").id
+}

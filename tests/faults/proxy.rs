@@ -15,6 +15,8 @@ pub struct Proxy {
     pub url: String,
     up: Arc<AtomicBool>,
     calls: Arc<AtomicU64>,
+    sends: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
     /// Cancelled when the proxy goes down: every open connection is dropped.
     generation: Arc<Mutex<CancellationToken>>,
     task: tokio::task::JoinHandle<()>,
@@ -28,25 +30,29 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let up = Arc::new(AtomicBool::new(true));
         let calls = Arc::new(AtomicU64::new(0));
+        let sends = Arc::new(AtomicU64::new(0));
+        let refused = Arc::new(AtomicU64::new(0));
         let generation = Arc::new(Mutex::new(CancellationToken::new()));
-        let (u, c, g) = (up.clone(), calls.clone(), generation.clone());
+        let (u, c, sn, g) = (up.clone(), calls.clone(), sends.clone(), generation.clone());
+        let r = refused.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if !u.load(Ordering::SeqCst) {
+                    r.fetch_add(1, Ordering::SeqCst);
                     drop(client);
                     continue;
                 }
                 let token = g.lock().expect("lock").clone();
-                let (target, calls) = (target.clone(), c.clone());
+                let (target, calls, sends) = (target.clone(), c.clone(), sn.clone());
                 tokio::spawn(async move {
                     tokio::select! {
                         () = token.cancelled() => {}
-                        () = pipe(client, &target, calls) => {}
+                        () = pipe(client, &target, calls, sends) => {}
                     }
                 });
             }
         });
-        Self { url, up, calls, generation, task }
+        Self { url, up, calls, sends, refused, generation, task }
     }
 
     /// Drops every connection and refuses new ones until [`up`](Self::up).
@@ -66,6 +72,16 @@ impl Proxy {
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::SeqCst)
     }
+
+    /// Connections refused while down.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::SeqCst)
+    }
+
+    /// `eth_sendRawTransaction` calls forwarded so far.
+    pub fn sends(&self) -> u64 {
+        self.sends.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for Proxy {
@@ -75,7 +91,7 @@ impl Drop for Proxy {
     }
 }
 
-async fn pipe(mut client: TcpStream, target: &str, calls: Arc<AtomicU64>) {
+async fn pipe(mut client: TcpStream, target: &str, calls: Arc<AtomicU64>, sends: Arc<AtomicU64>) {
     let Ok(mut server) = TcpStream::connect(target).await else { return };
     let (mut client_read, mut client_write) = client.split();
     let (mut server_read, mut server_write) = server.split();
@@ -88,6 +104,8 @@ async fn pipe(mut client: TcpStream, target: &str, calls: Arc<AtomicU64>) {
             };
             let methods = buf[..n].windows(8).filter(|w| w == b"\"method\"").count();
             calls.fetch_add(methods as u64, Ordering::SeqCst);
+            let raw = buf[..n].windows(22).filter(|w| w == b"eth_sendRawTransaction").count();
+            sends.fetch_add(raw as u64, Ordering::SeqCst);
             if server_write.write_all(&buf[..n]).await.is_err() {
                 break;
             }
