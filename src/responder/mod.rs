@@ -10,6 +10,7 @@
 //! receipt was not recorded (crash, RPC loss) is reconciled before anything new is sent.
 
 mod decide;
+mod reorged;
 mod send;
 
 use crate::{
