@@ -535,10 +535,8 @@ proptest! {
                 .is_ok();
             let read = store.request(31_337, proxy, 1).await;
             let recent = store.recent_requests(31_337, proxy, 10).await;
-            if updated {
-                if let (Err(e), Err(f)) = (&read, &recent) {
-                    prop_assert!(!e.to_string().is_empty() && !f.to_string().is_empty());
-                }
+            if let (true, Err(e), Err(f)) = (updated, &read, &recent) {
+                prop_assert!(!e.to_string().is_empty() && !f.to_string().is_empty());
             }
             // Some corruptions are certainly invalid: an integer where an address, hash or status is stored.
             let text_column = matches!(REQUEST_COLUMNS[column], "requester" | "answer_tx" | "status");
