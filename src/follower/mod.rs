@@ -135,6 +135,8 @@ pub struct Follower<C, E> {
     start_block: u64,
     next_block: u64,
     head: Option<u64>,
+    /// The earliest fork point found since [`take_fork`](Self::take_fork) was last called.
+    fork: Option<u64>,
 }
 
 impl<C: ChainRead, E> Follower<C, E> {
@@ -149,7 +151,7 @@ impl<C: ChainRead, E> Follower<C, E> {
         let Subscription { service, address, topics, decode, start_block } = subscription;
         let stream = StreamId { service, evm_chain_id: chain.evm_chain_id(), address };
         let next_block = store.init_position(&stream, start_block).await?;
-        Ok(Self { chain, store, stream, topics, decode, config, start_block, next_block, head: None })
+        Ok(Self { chain, store, stream, topics, decode, config, start_block, next_block, head: None, fork: None })
     }
 
     /// The next block to read.
@@ -200,7 +202,14 @@ impl<C: ChainRead, E> Follower<C, E> {
         metrics::counter!("zrsign_follower_reorgs_total", "service" => self.stream.service).increment(1);
         self.store.rewind(&self.stream, fork_next).await?;
         self.next_block = fork_next;
+        self.fork = Some(self.fork.map_or(fork_next, |f| f.min(fork_next)));
         Ok(Some(fork_next))
+    }
+
+    /// The earliest fork point of the reorgs found since the last call (also those found inside
+    /// [`next_batch`](Self::next_batch)), if any.
+    pub fn take_fork(&mut self) -> Option<u64> {
+        self.fork.take()
     }
 
     /// Reads again from `next_block` (when it is before the next block to read): the consumer found that

@@ -17,8 +17,8 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
     /// in its block is recorded as dropped, and the follower reads again from the earliest block of its requests,
     /// so the requests that still exist are answered again (the contract settles each one once).
     pub(super) async fn recheck_answers(&mut self) -> Result<(), ResponderError> {
-        let fork = self.follower.check_reorg().await?;
-        let since = fork.unwrap_or(u64::MAX).min(self.follower.next_block());
+        self.follower.check_reorg().await?;
+        let since = self.follower.take_fork().unwrap_or(u64::MAX).min(self.follower.next_block());
         let (chain, evm_chain_id) = (&self.chain, self.chain.evm_chain_id());
         let mut read_from: Option<u64> = None;
         for (sent, block) in self.store.mined_sent_since(evm_chain_id, since).await? {

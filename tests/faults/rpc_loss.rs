@@ -76,5 +76,8 @@ async fn source_rpc_loss_is_survived_and_caught_up() {
         started.elapsed()
     );
     assert_eq!((answered, rejected), (7, 0));
+    // Two services retrying with a capped backoff (10 ms doubling to 100 ms): tens of attempts, not a hot loop.
+    let bound = 2 * (outage.as_millis() as u64 / 100 + 10);
+    assert!(proxy.refused() <= bound, "{} connection attempts in {outage:?} (bound {bound})", proxy.refused());
     audit.assert_exactly_once();
 }
