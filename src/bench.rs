@@ -58,7 +58,7 @@ pub async fn gas_per_call<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) ->
     let sign_fee = async |kind: RequestKind| -> Result<Option<U256>, DevnetError> {
         Ok(Some(backend.view(proxy, IZrSign::signFeeCall { walletTypeId: wallet_type, kind }).await?))
     };
-    let answer_key = async |r: &Requested| {
+    let answer_key = async |r: &Requested| -> Result<_, DevnetError> {
         let path = KeyPath {
             evm_chain_id: chain_id,
             proxy,
@@ -69,9 +69,9 @@ pub async fn gas_per_call<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) ->
         let call = IZrSign::zrKeyResCall {
             requestId: r.id,
             request: r.request.clone(),
-            publicKey: root.child(&path).public().xy().to_vec().into(),
+            publicKey: root.child(&path).public().map_err(crate::mpc::KeyError::from)?.xy().to_vec().into(),
         };
-        backend.transact(mpc, proxy, call, U256::ZERO).await
+        Ok(backend.transact(mpc, proxy, call, U256::ZERO).await?)
     };
     let mut figures = Vec::new();
 

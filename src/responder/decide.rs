@@ -62,7 +62,10 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
             wallet_type_id: request.walletTypeId,
             index: request.walletIndex,
         };
-        let child = root.derive(&path);
+        // A root that derives the identity for this path has no key there to give or sign with.
+        let Ok(child) = root.derive(&path) else {
+            return Ok(Decision::Reject(RejectReason::WrongKey));
+        };
         if request.kind == RequestKind::Key {
             return Ok(Decision::Key(Bytes::copy_from_slice(&child.xy())));
         }

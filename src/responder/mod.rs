@@ -10,6 +10,7 @@
 //! receipt was not recorded (crash, RPC loss) is reconciled before anything new is sent.
 
 mod decide;
+mod reorged;
 mod send;
 
 use crate::{
@@ -165,6 +166,7 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
     /// Processes every sealed block once.
     pub async fn poll_once(&mut self) -> Result<PollReport, ResponderError> {
         self.reconcile_sent().await?;
+        self.recheck_answers().await?;
         let from = self.follower.next_block();
         let mut report = PollReport { blocks: (from, from.saturating_sub(1)), ..Default::default() };
         while let Some(batch) = self.follower.next_batch().await? {

@@ -71,6 +71,7 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
             request_ids,
         };
         self.store.record_sent(sent).await?;
+        crate::fault::after_send(submitted.tx_hash).await;
         match chain.confirm(&submitted, self.config.receipt_timeout).await {
             Ok(receipt) => {
                 self.store.settle_sent(submitted.tx_hash, SentTxState::Mined, Some(receipt.block_number), None).await?;

@@ -99,7 +99,10 @@ mod tests {
             let digest = keccak256(i.to_be_bytes());
             let sig = sign(&child, digest).expect("sign");
             assert!(sig.s() <= half_n, "high s");
-            assert_eq!(sig.recover_address_from_prehash(&digest).expect("recover"), child.public().address());
+            assert_eq!(
+                sig.recover_address_from_prehash(&digest).expect("recover"),
+                child.public().expect("key").address()
+            );
             let bytes = sig.as_bytes();
             assert!(bytes[64] == 27 || bytes[64] == 28);
         }
@@ -114,7 +117,7 @@ mod tests {
         assert_eq!(results.len(), 10);
         for (item, result) in items.iter().zip(&results) {
             let sig = result.as_ref().expect("signed");
-            let expected = root.public().derive(&item.path).address();
+            let expected = root.public().derive(&item.path).expect("key").address();
             assert_eq!(sig.recover_address_from_prehash(&item.digest).expect("recover"), expected);
         }
         let refused = signer.sign_batch(2, items[..2].to_vec()).await;
