@@ -242,7 +242,7 @@ contract ZrSignUpgradeTest is ZrSignBase {
         assertEq(_storageSlot(), expected);
     }
 
-    function test_storageSlot_requestWritesInsideNamespace() public {
+    function test_storageSlot_requestWritesInsideNamespace() public virtual {
         bytes32 slot = _storageSlot();
         bytes32 configBefore = vm.load(address(zr), slot);
         bytes32 requestSlot = bytes32(uint256(slot) + REQUESTS_OFFSET);
@@ -258,11 +258,12 @@ contract ZrSignUpgradeTest is ZrSignBase {
 
     /// @dev Rewrites the populated state as the release before the request word kept it: the counter in the config
     /// word (bits 80..143), the requests' unfolded escrow in the totals word's low 96 bits, the request word empty.
+    /// Nothing to do when the state was written by that release's own bytecode ({ZrSignReleaseUpgradeTest}).
     function _toLegacyLayout() internal {
         bytes32 base = _storageSlot();
         bytes32 requestSlot = bytes32(uint256(base) + REQUESTS_OFFSET);
         uint256 w = uint256(vm.load(address(zr), requestSlot));
-        assertGt(w & type(uint64).max, 0, "request word live");
+        if (w == 0) return;
         uint256 cfg = uint256(vm.load(address(zr), base));
         cfg = (cfg & ~(uint256(type(uint64).max) << 80)) | ((w & type(uint64).max) << 80);
         vm.store(address(zr), base, bytes32(cfg));
