@@ -18,7 +18,7 @@ import {ZrSignSettleLogic} from "./libraries/ZrSignSettleLogic.sol";
 import {ZrSignViewLogic} from "./libraries/ZrSignViewLogic.sol";
 import {
     Config,
-    Totals,
+    Requests,
     Pairing,
     StoredKey,
     RootKey,
@@ -122,8 +122,8 @@ contract ZrSign is
     // ─────────────────────────────────────────────── Requests ────────────────────────────────────────────
 
     /// @inheritdoc IZrSign
-    /// @dev The service fee is {Totals.keyMpcFee} × options (≤ 1 ether × 255, within uint96), the wallet type's own
-    /// fee being a sign fee.
+    /// @dev The service fee is the key MPC fee ({Requests.keyMpcFee}, equal to {Totals.keyMpcFee}) × options (≤ 1 ether
+    /// × 255, within uint96), the wallet type's own fee being a sign fee.
     function zrKeyReq(ZrKeyReqParams calldata params) external payable whenNotPaused returns (uint256 requestId) {
         if (params.options == 0) revert ZrSignInvalidOptions(0);
         if (params.owner == address(0)) revert ZrSignZeroOwner();
@@ -135,11 +135,10 @@ contract ZrSign is
         Request memory request;
         request.kind = RequestKind.Key;
         request.keyVersion = cfg.currentKeyVersion;
-        request.serviceFee = uint96($.totals.keyMpcFee) * params.options;
         request.owner = params.owner;
         request.walletTypeId = params.walletTypeId;
         request.walletIndex = $.keyCount[params.owner][params.walletTypeId]++;
-        requestId = _open($, cfg, request, cfg.keyGas);
+        requestId = _open($, cfg, request, cfg.keyGas, params.options);
         emit ZrKeyRequested(requestId, params.owner, request, params.options);
     }
 
@@ -164,7 +163,7 @@ contract ZrSign is
         Request memory request;
         bytes memory payload = _prepareSign($, params, kind, request);
         Config memory cfg = $.config;
-        requestId = _open($, cfg, request, ZrSignStorageLib.responseGas(cfg, kind));
+        requestId = _open($, cfg, request, ZrSignStorageLib.responseGas(cfg, kind), 0);
         emit ZrSignRequested(requestId, msg.sender, request, payload);
     }
 
@@ -216,12 +215,18 @@ contract ZrSign is
     }
 
     /// @dev Completes `request` (requester, deadline, gas fee), takes the fee from msg.value (excess credited to
-    /// the payer), stores the commitment under the next id and advances the id. One hot-slot write, one totals
-    /// write, one new commitment slot.
-    function _open(ZrSignStorage storage $, Config memory cfg, Request memory request, uint256 responseGas)
-        private
-        returns (uint256 requestId)
-    {
+    /// the payer), stores the commitment under the next id, advances the id and adds the fee to the escrow: one read
+    /// and one write of the request word ({Requests}: next id, escrow, key fee) and one new commitment slot. A key
+    /// request (`keyOptions` > 0) gets its service fee here, the key MPC fee × options.
+    function _open(
+        ZrSignStorage storage $,
+        Config memory cfg,
+        Request memory request,
+        uint256 responseGas,
+        uint8 keyOptions
+    ) private returns (uint256 requestId) {
+        Requests memory w = $.liveRequests(cfg);
+        if (keyOptions != 0) request.serviceFee = uint96(w.keyMpcFee) * keyOptions;
         request.requester = msg.sender;
         request.deadline = uint64(block.number) + cfg.requestTtl;
         request.gasFee = SafeCast.toUint96(ZrSignStorageLib.gasCost(responseGas, cfg));
@@ -229,13 +234,13 @@ contract ZrSign is
         if (msg.value < fee) revert ZrSignInsufficientFee(fee, msg.value);
         uint256 excess = msg.value - fee;
 
-        requestId = cfg.nextRequestId;
-        $.config.nextRequestId = cfg.nextRequestId + 1;
+        requestId = w.nextId;
         $.commitments[requestId] = ZrSignStorageLib.hash(request);
-        Totals storage totals = $.totals;
-        totals.totalEscrow += SafeCast.toUint96(fee);
+        ++w.nextId;
+        w.escrowAdded += SafeCast.toUint96(fee);
+        $.storeRequests(w); // also makes the word live on a proxy's first request (see {ZrSignStorageLib.liveRequests})
         if (excess != 0) {
-            totals.totalClaimable += SafeCast.toUint96(excess);
+            $.totals.totalClaimable += SafeCast.toUint96(excess);
             $.claimable[msg.sender] += excess;
             emit ZrCredited(msg.sender, excess);
         }

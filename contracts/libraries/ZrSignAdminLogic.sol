@@ -152,8 +152,12 @@ library ZrSignAdminLogic {
     /// @dev Reverts with {IZrSign.ZrSignFeeOutOfBounds}.
     function setKeyMpcFee(uint96 fee) external {
         _checkFee(fee);
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
         // forge-lint: disable-next-line(unsafe-typecast) fee ≤ MAX_MPC_FEE (1 ether) < 2^64
-        ZrSignStorageLib.layout().totals.keyMpcFee = uint64(fee);
+        $.totals.keyMpcFee = uint64(fee);
+        // The requests' copy ({Requests.keyMpcFee}), once live; before, the first request copies {Totals.keyMpcFee}.
+        // forge-lint: disable-next-line(unsafe-typecast) as above
+        if ($.requests.nextId != 0) $.requests.keyMpcFee = uint64(fee);
         emit IZrSign.ZrKeyMpcFeeSet(fee);
     }
 
@@ -211,9 +215,10 @@ library ZrSignAdminLogic {
         if (to == address(0)) revert IZrSign.ZrSignZeroAddress();
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
         // balance ≥ everything accounted for (spec §6): this only underflows if that invariant is broken. The stored
-        // fields' sum is the accounted sum ({Settled} moves amounts between them, adding nothing).
-        uint256 surplus =
-            address(this).balance - (uint256($.totals.totalEscrow) + $.totals.totalClaimable + $.protocolFees);
+        // fields' sum (with the requests' escrow not yet folded, {Requests.escrowAdded}) is the accounted sum
+        // ({Settled} moves amounts between them, adding nothing).
+        uint256 surplus = address(this).balance
+            - (uint256($.totals.totalEscrow) + $.requests.escrowAdded + $.totals.totalClaimable + $.protocolFees);
         if (surplus == 0) revert IZrSign.ZrSignNoSurplus();
         emit IZrSign.ZrSurplusSwept(to, surplus);
         _send(to, surplus);

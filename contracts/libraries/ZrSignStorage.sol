@@ -5,8 +5,8 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IZrSign} from "../interfaces/IZrSign.sol";
 
-/// @dev The hot slot, read and written once per request: fee settings, the next request id and the current root key
-/// version. Narrow types hold their bounds: gas ≤ {ZrSignStorageLib.MAX_RESPONSE_GAS} < 2^24, buffer ≤ 100,
+/// @dev The hot slot, read once per request: fee settings, the next request id of a proxy whose request word
+/// ({Requests}) is not live yet (frozen once it is) and the current root key version. Narrow types hold their bounds: gas ≤ {ZrSignStorageLib.MAX_RESPONSE_GAS} < 2^24, buffer ≤ 100,
 /// TTL ≤ {ZrSignStorageLib.MAX_REQUEST_TTL} < 2^24, min gas price ≤ {ZrSignStorageLib.MAX_MIN_GAS_PRICE} < 2^64.
 /// The sign kinds share `signGas` (see {IZrSign.FeeConfig}).
 struct Config {
@@ -19,8 +19,9 @@ struct Config {
     uint32 currentKeyVersion;
 }
 
-/// @dev Accounting totals written by requests and settlements (uint96 holds 79 billion ether, far above the
-/// ether supply), packed with the key request MPC fee read by key requests (≤ {ZrSignStorageLib.MAX_MPC_FEE} < 2^64).
+/// @dev Accounting totals written by settlements and folds (uint96 holds 79 billion ether, far above the ether
+/// supply; requests add their escrow to {Requests.escrowAdded}), packed with the key request MPC fee
+/// (≤ {ZrSignStorageLib.MAX_MPC_FEE} < 2^64; key requests read its copy {Requests.keyMpcFee}).
 struct Totals {
     uint96 totalEscrow;
     uint96 totalClaimable;
@@ -39,6 +40,22 @@ struct Settled {
     uint120 service;
     uint120 gas;
     uint16 live;
+}
+
+/// @dev The request word, appended: the ONE word a request reads and writes besides its own commitment and (key
+/// requests) the owner's key count, instead of the {Config} word (next id) and the {Totals} word (escrow, key fee).
+/// `nextId` is the id the next request gets (ids start at 1, so 0 = not live yet: a proxy upgraded from a release
+/// before this word still counts in {Config.nextRequestId}, and its first request copies that counter and
+/// {Totals.keyMpcFee} in here — no extra read once live, see {ZrSignStorageLib.liveRequests}); {Config.nextRequestId}
+/// is never read again once `nextId` is set (a new deployment goes the same way on its first request). `escrowAdded`
+/// is the escrow taken by requests since the last fold, not yet in {Totals.totalEscrow} (escrow = totalEscrow +
+/// escrowAdded − settled service − settled gas): a checked uint128 sum of uint96 fees (2^128 wei is out of reach),
+/// moved into the totals by {ZrSignStorageLib.fold}, reduced by rejections and reclaims. `keyMpcFee` equals
+/// {Totals.keyMpcFee} ({ZrSignAdminLogic.setKeyMpcFee} writes both once live; the views keep reading {Totals}).
+struct Requests {
+    uint64 nextId;
+    uint128 escrowAdded;
+    uint64 keyMpcFee;
 }
 
 /// @dev A chain's registration (`family == None` = not registered).
@@ -90,6 +107,7 @@ struct ZrSignStorage {
     mapping(bytes32 keyId => StoredKey) keys;
     mapping(uint32 keyVersion => RootKey) rootKeys;
     Settled settled;
+    Requests requests;
 }
 
 /// @title ZrSignStorageLib — the ERC-7201 namespace of ZrSign, its bounds, and the helpers its users share
@@ -243,22 +261,52 @@ library ZrSignStorageLib {
         $.settled = st;
     }
 
-    /// @notice Moves {Settled} into the totals and the protocol fees (no change to any derived figure).
+    /// @notice Moves {Settled} and the requests' {Requests.escrowAdded} into the totals and the protocol fees (no
+    /// change to any derived figure).
     function fold(ZrSignStorage storage $) internal {
         Settled memory st = $.settled;
-        if (st.service == 0 && st.gas == 0) return;
+        Requests memory w = $.requests;
+        if (st.service == 0 && st.gas == 0 && w.escrowAdded == 0) return;
         Totals memory totals = $.totals;
-        totals.totalEscrow -= SafeCast.toUint96(uint256(st.service) + st.gas); // released from it
+        // The new stored escrow is the escrow of the open requests, bounded by the balance (spec §6).
+        totals.totalEscrow = SafeCast.toUint96(uint256(totals.totalEscrow) + w.escrowAdded - st.service - st.gas);
         totals.totalClaimable += SafeCast.toUint96(st.gas);
         $.totals = totals;
-        $.protocolFees += st.service;
-        $.settled = Settled(0, 0, 1);
+        if (w.escrowAdded != 0) $.requests.escrowAdded = 0;
+        if (st.service != 0 || st.gas != 0) {
+            $.protocolFees += st.service;
+            $.settled = Settled(0, 0, 1);
+        }
+    }
+
+    /// @notice The request word as a request uses it: the stored word once live, else (the first request after an
+    /// upgrade from a release without it, or on a new deployment) the counter and key fee copied from {Config} and
+    /// {Totals} (read on that one request only), with nothing escrowed in it yet. `cfg` is the caller's copy of
+    /// {Config}.
+    function liveRequests(ZrSignStorage storage $, Config memory cfg) internal view returns (Requests memory w) {
+        w = $.requests;
+        if (w.nextId == 0) (w.nextId, w.keyMpcFee) = (cfg.nextRequestId, $.totals.keyMpcFee); // escrowAdded is 0
+    }
+
+    /// @notice `$.requests = w` as ONE write of the packed word (nextId | escrowAdded << 64 | keyMpcFee << 192).
+    function storeRequests(ZrSignStorage storage $, Requests memory w) internal {
+        Requests storage r = $.requests;
+        (uint256 id, uint256 added, uint256 fee) = (w.nextId, w.escrowAdded, w.keyMpcFee);
+        assembly ("memory-safe") {
+            sstore(r.slot, or(or(id, shl(64, added)), shl(192, fee)))
+        }
+    }
+
+    /// @notice The id the next request will get (see {Requests.nextId}).
+    function nextId(ZrSignStorage storage $) internal view returns (uint256 id) {
+        id = $.requests.nextId;
+        if (id == 0) id = $.config.nextRequestId;
     }
 
     /// @notice Σ escrow of open requests.
     function escrow(ZrSignStorage storage $) internal view returns (uint256) {
         Settled memory st = $.settled;
-        return uint256($.totals.totalEscrow) - st.service - st.gas;
+        return uint256($.totals.totalEscrow) + $.requests.escrowAdded - st.service - st.gas;
     }
 
     /// @notice Σ claimable balances.
@@ -271,9 +319,15 @@ library ZrSignStorageLib {
         return $.protocolFees + $.settled.service;
     }
 
-    /// @notice Removes `amount` from the escrow total.
+    /// @notice Removes `amount` (the escrow of one open request) from the escrow total: from {Requests.escrowAdded}
+    /// as far as it goes, the rest from {Totals.totalEscrow} (their sum covers every open request's escrow, so
+    /// neither part underflows).
     function release(ZrSignStorage storage $, uint256 amount) internal {
-        $.totals.totalEscrow -= SafeCast.toUint96(amount); // amount ≤ totalEscrow: it was escrowed
+        uint256 added = $.requests.escrowAdded;
+        uint256 fromAdded = amount < added ? amount : added;
+        // forge-lint: disable-next-line(unsafe-typecast) fromAdded ≤ added, a uint128
+        if (fromAdded != 0) $.requests.escrowAdded = uint128(added - fromAdded);
+        if (amount > fromAdded) $.totals.totalEscrow -= SafeCast.toUint96(amount - fromAdded);
     }
 
     /// @notice Credits `amount` (taken from escrow) to `account`'s claimable balance.
@@ -307,7 +361,7 @@ library ZrSignStorageLib {
 
     /// @notice Whether `requestId` was ever assigned to a request (ids run from 1 to nextRequestId - 1).
     function assigned(ZrSignStorage storage $, uint256 requestId) internal view returns (bool) {
-        return requestId != 0 && requestId < $.config.nextRequestId;
+        return requestId != 0 && requestId < nextId($);
     }
 
     /// @notice A request's status from its word: an answer clears the word (`delete`, for the EIP-3529 refund), so a

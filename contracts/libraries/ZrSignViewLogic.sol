@@ -157,7 +157,7 @@ library ZrSignViewLogic {
         returns (IZrSign.RequestState[] memory states)
     {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        uint256 next = $.config.nextRequestId;
+        uint256 next = $.nextId();
         states = new IZrSign.RequestState[](requestIds.length);
         for (uint256 i; i < requestIds.length; ++i) {
             uint256 id = requestIds[i];
@@ -184,7 +184,7 @@ library ZrSignViewLogic {
 
     /// @notice The id the next request will get.
     function nextRequestId() public view returns (uint256) {
-        return ZrSignStorageLib.layout().config.nextRequestId;
+        return ZrSignStorageLib.layout().nextId();
     }
 
     /// @notice An account's claimable balance.

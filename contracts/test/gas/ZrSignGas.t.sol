@@ -29,7 +29,7 @@ contract ZrSignGasTest is ZrSignBase {
         super.setUp();
         vm.prank(admin);
         zr.setMinGasPrice(uint64(BASEFEE));
-        index = _newKey(alice); // warms nextRequestId, totals, protocolFees, claimable[mpc], keyCount[alice]
+        index = _newKey(alice); // warms the request word, totals, Settled, claimable[mpc], keyCount[alice]
         _newKey(alice);
     }
 
@@ -44,6 +44,9 @@ contract ZrSignGasTest is ZrSignBase {
 
     /// @dev Call-gas bars of the answers and transaction-gas bars of an extra batch item (today's figures + ~2 %).
     uint256 internal constant KEY_RESPONSE_BAR = 85_000;
+    /// @dev The key request's call-gas bar, below issue 11's transaction target (0.75 × v1 = 76,962 = 21,000 +
+    /// 1,084 calldata + 54,878 call gas), so the suite fails before the target is lost (today 54,396).
+    uint256 internal constant KEY_REQUEST_BAR = 54_800;
     uint256 internal constant SIGN_RESPONSE_BAR = 33_600;
     uint256 internal constant BATCH_ITEM_BAR = 16_000;
     uint256 internal constant PACKED_ITEM_BAR = 14_500;
@@ -99,7 +102,7 @@ contract ZrSignGasTest is ZrSignBase {
         IZrSign.ZrKeyReqParams memory params = IZrSign.ZrKeyReqParams(alice, EVM, 1);
         vm.prank(alice);
         zr.zrKeyReq{value: fee}(params);
-        _check("keyRequest", abi.encodeCall(IZrSign.zrKeyReq, (params)), 57_500, V1_KEY_REQUEST);
+        _check("keyRequest", abi.encodeCall(IZrSign.zrKeyReq, (params)), KEY_REQUEST_BAR, V1_KEY_REQUEST);
     }
 
     function test_gas_keyResponse() public {
@@ -123,7 +126,7 @@ contract ZrSignGasTest is ZrSignBase {
         IZrSign.ZrSignParams memory params = _signParams(abi.encodePacked(keccak256("hash")));
         vm.prank(alice);
         zr.zrSignHash{value: fee}(params);
-        _check("signHashRequest", abi.encodeCall(IZrSign.zrSignHash, (params)), 56_500, V1_SIGN_HASH_REQUEST);
+        _check("signHashRequest", abi.encodeCall(IZrSign.zrSignHash, (params)), 54_300, V1_SIGN_HASH_REQUEST);
     }
 
     function test_gas_signDataRequest() public {
@@ -136,7 +139,7 @@ contract ZrSignGasTest is ZrSignBase {
         IZrSign.ZrSignParams memory params = _signParams(data);
         vm.prank(alice);
         zr.zrSignData{value: fee}(params);
-        _check("signDataRequest100", abi.encodeCall(IZrSign.zrSignData, (params)), 58_000, 0);
+        _check("signDataRequest100", abi.encodeCall(IZrSign.zrSignData, (params)), 55_800, 0);
     }
 
     function test_gas_signTxRequest() public {
@@ -147,7 +150,7 @@ contract ZrSignGasTest is ZrSignBase {
         IZrSign.ZrSignParams memory params = _signParams(payload);
         vm.prank(alice);
         zr.zrSignTx{value: fee}(params);
-        _check("signTxRequest110", abi.encodeCall(IZrSign.zrSignTx, (params)), 59_000, V1_SIGN_TX_REQUEST);
+        _check("signTxRequest110", abi.encodeCall(IZrSign.zrSignTx, (params)), 56_900, V1_SIGN_TX_REQUEST);
     }
 
     function test_gas_signResponse() public {

@@ -170,6 +170,32 @@ contract MoneyTest is ZrSignBase {
         _assertConservation(zr);
     }
 
+    function test_reclaim_releasesNewEscrowThenFolded() public {
+        // A: a large key request whose escrow a fee withdrawal folds into the stored total.
+        (uint256 idA, IZrSign.Request memory a) = _requestKeyFor(alice, alice, EVM, 3);
+        (uint256 idC, IZrSign.Request memory c) = _requestKey(alice);
+        _answerKey(idC, c);
+        vm.prank(feeCollector);
+        zr.withdrawFees(bob, c.serviceFee); // folds the request word's escrow and Settled
+        // B: a smaller request, its escrow in the request word only.
+        (uint256 idB, IZrSign.Request memory b) = _requestKey(bob);
+        uint256 feeA = uint256(a.serviceFee) + a.gasFee;
+        uint256 feeB = uint256(b.serviceFee) + b.gasFee;
+        assertGt(feeA, feeB);
+        assertEq(zr.totalEscrow(), feeA + feeB);
+        vm.roll(uint256(b.deadline) + 1);
+        zr.reclaim(idA, a); // B's part of the request word first, the rest from the stored total
+        assertEq(zr.totalEscrow(), feeB);
+        assertEq(zr.claimable(alice), feeA);
+        _assertConservation(zr);
+        vm.expectRevert(IZrSign.ZrSignNoSurplus.selector);
+        vm.prank(feeCollector);
+        zr.sweepSurplus(bob); // the request word's escrow counts as accounted ether
+        zr.reclaim(idB, b);
+        assertEq(zr.totalEscrow(), 0);
+        _assertConservation(zr);
+    }
+
     function test_RevertWhen_withdrawNothing() public {
         vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignNothingToWithdraw.selector, bob));
         vm.prank(bob);
