@@ -146,6 +146,11 @@ library ZrSignStorageLib {
         }
     }
 
+    /// @notice Reverts with {IZrSign.ZrSignUnknownWalletType} unless `walletTypeId` is supported.
+    function requireSupported(ZrSignStorage storage $, bytes32 walletTypeId) internal view {
+        if (!$.walletTypes[walletTypeId].supported) revert IZrSign.ZrSignUnknownWalletType(walletTypeId);
+    }
+
     /// @notice A registered wallet type; reverts with {IZrSign.ZrSignUnknownWalletType} otherwise.
     function supportedWalletType(ZrSignStorage storage $, bytes32 walletTypeId)
         internal

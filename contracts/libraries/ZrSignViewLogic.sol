@@ -20,7 +20,7 @@ library ZrSignViewLogic {
     /// same for every registered wallet type.
     /// @dev Reverts with {IZrSign.ZrSignInvalidOptions} or {IZrSign.ZrSignUnknownWalletType}.
     function keyFee(bytes32 walletTypeId, uint8 options) external view returns (uint256 total) {
-        ZrSignStorageLib.layout().supportedWalletType(walletTypeId);
+        ZrSignStorageLib.layout().requireSupported(walletTypeId);
         (,, total) = estimateFee(options, 0);
     }
 
