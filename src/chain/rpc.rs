@@ -175,6 +175,35 @@ impl ChainRead for RpcChain {
         self.provider.call(Self::request(call)).await.map_err(|e| ChainError::from_rpc("eth_call", e))
     }
 
+    async fn call_many(&self, calls: &[Call]) -> ChainResult<Vec<ChainResult<Bytes>>> {
+        let mut out = Vec::with_capacity(calls.len());
+        for chunk in calls.chunks(super::CALL_BATCH) {
+            let mut batch = alloy::rpc::client::BatchRequest::new(self.provider.client());
+            let mut waiters = Vec::with_capacity(chunk.len());
+            for call in chunk {
+                let params = (Self::request(call), BlockNumberOrTag::Latest);
+                let waiter = batch
+                    .add_call::<_, Bytes>("eth_call", &params)
+                    .map_err(|e| ChainError::from_rpc("eth_call batch", e))?;
+                waiters.push(waiter);
+            }
+            batch.send().await.map_err(|e| ChainError::from_rpc("eth_call batch", e))?;
+            for waiter in waiters {
+                out.push(waiter.await.map_err(|e| ChainError::from_rpc("eth_call", e)));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn block_gas_limit(&self) -> ChainResult<Option<u64>> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| ChainError::from_rpc("eth_getBlockByNumber", e))?;
+        Ok(block.map(|b| b.header.gas_limit))
+    }
+
     async fn logs(&self, filter: &LogFilter) -> ChainResult<Vec<ChainLog>> {
         let f = node_filter(filter).from_block(filter.from).to_block(filter.to);
         let logs = self.provider.get_logs(&f).await.map_err(|e| ChainError::from_rpc("eth_getLogs", e))?;
