@@ -28,8 +28,9 @@ pub const GAS_ESTIMATE_MARGIN_PCT: u64 = 130;
 /// The longest a single JSON-RPC request may take before it counts as a transport failure.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How often [`ChainSubmit::confirm`] looks for a receipt.
-pub const RECEIPT_POLL: Duration = Duration::from_millis(50);
+/// How often [`ChainSubmit::confirm`] looks for a receipt: short, so a receipt is seen within ~10 ms of its
+/// block (alloy's own watcher sleeps its 250 ms interval whenever the first look comes before the block).
+pub const RECEIPT_POLL: Duration = Duration::from_millis(10);
 
 /// A JSON-RPC chain, with the signers it sends from.
 #[derive(Clone)]
