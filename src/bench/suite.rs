@@ -29,6 +29,8 @@ pub struct Options {
     pub mining: Mining,
     /// Measure gas on anvil too (real transactions), besides revm.
     pub anvil_gas: bool,
+    /// Signatures and revm requests timed for the signing and execution rates.
+    pub rate_samples: usize,
     /// The command line, for the report.
     pub command: String,
 }
@@ -48,9 +50,9 @@ pub async fn run(
     step("gas per call on revm", 0);
     let (gas_revm, batches_revm) = super::gas_per_call(&crate::chain::RevmChain::new(31_337, 3), artifacts).await?;
     step("revm sign requests/s", 0);
-    let revm_rate = super::gas::revm_sign_rate(artifacts, 2_000).await?;
+    let revm_rate = super::gas::revm_sign_rate(artifacts, (options.rate_samples / 10).max(1)).await?;
     step("signing rates", 0);
-    let (raw_k256, responder_sign) = super::signing_rates(20_000, options.users).await?;
+    let (raw_k256, responder_sign) = super::signing_rates(options.rate_samples, options.users).await?;
     let (gas_anvil, batches) = if options.anvil_gas {
         step("gas per call on anvil (real transactions)", 0);
         // Base fee 0: quotes are exact whatever the block, so no excess is credited (as in forge's suite).

@@ -81,6 +81,7 @@ impl Args {
             max_in_flight: self.max_in_flight,
             mining: Mining { block_time_s: self.block_time, gas_limit: self.gas_limit },
             anvil_gas: !self.quick,
+            rate_samples: if self.quick { 2_000 } else { 20_000 },
             command,
         };
         let bar = if std::io::stderr().is_terminal() { ProgressBar::new(0) } else { ProgressBar::hidden() };
