@@ -111,7 +111,7 @@ pub async fn signing_rates(count: usize, paths: usize) -> Result<(f64, f64), Ben
     let path = |i: usize| KeyPath {
         evm_chain_id: 31_337,
         proxy: Address::repeat_byte(7),
-        owner: Address::with_last_byte((i % 251) as u8),
+        owner: Address::with_last_byte((i % paths.max(1) % 251) as u8),
         wallet_type_id: B256::ZERO,
         index: U256::from(i % paths.max(1)),
     };

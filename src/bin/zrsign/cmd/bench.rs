@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, default_value_t = 20)]
     users: usize,
     /// Offered rate of the end-to-end run, requests per second (0: unpaced).
-    #[arg(long, default_value_t = 1_500.0)]
+    #[arg(long, default_value_t = 1_000.0)]
     rate: f64,
     /// Offered rates of the load curve, comma-separated (empty: no curve).
     #[arg(long, value_delimiter = ',', default_value = "250,500,1000,2000")]
