@@ -57,7 +57,7 @@ pub enum Command {
     /// The two-chain devnet (ZrSign on eip155:31337, destination eip155:31338, responder and relayer);
     /// `--demo` walks every request kind, with two broadcast transfers, to verified answers.
     Devnet(devnet::Args),
-    /// Print gas per call (revm) and the responder's throughput and latency percentiles (anvil).
+    /// Benchmark: gas per call, signing, end-to-end throughput and latency with its ceiling, a load curve.
     Bench(bench::Args),
     /// The contracts embedded in the binary: regenerate them from `contracts/`, or check them.
     #[command(subcommand)]
