@@ -8,7 +8,6 @@ import {
 } from "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IZrSign} from "./interfaces/IZrSign.sol";
@@ -19,7 +18,7 @@ import {ZrSignSettleLogic} from "./libraries/ZrSignSettleLogic.sol";
 import {ZrSignViewLogic} from "./libraries/ZrSignViewLogic.sol";
 import {
     Config,
-    Totals,
+    Requests,
     Pairing,
     StoredKey,
     RootKey,
@@ -31,9 +30,11 @@ import {
 /// @notice Users pay to request derived keys and signatures; the MPC network answers and the contract verifies
 /// every key (derived child of the root) and every signature (recovers to the key, low-s). Fees are escrowed per
 /// request; all balances are pull-based. See `IZrSign` for the API and `shared/spec/PROTOCOL.md` for the protocol.
-/// @dev Each open request is ONE storage word: `keccak256(abi.encode(request))`. Settled requests keep a small
-/// terminal marker (2 Answered, 3 Rejected, 4 Reclaimed). Money conservation (spec §6):
-/// `address(this).balance >= totalEscrow + totalClaimable + protocolFees`, with equality absent forced ether.
+/// @dev Each open request is ONE storage word: `keccak256(abi.encode(request))`. An answer clears the word (EIP-3529
+/// refund; a zero word of an assigned id reads Answered, see {ZrSignStorageLib.statusOf}); a rejection or reclaim
+/// leaves a small terminal marker (3 Rejected, 4 Reclaimed). Money conservation (spec §6):
+/// `address(this).balance >= totalEscrow + totalClaimable + protocolFees`, with equality absent forced ether (answers
+/// record their release in one word, {Settled}, from which the three views are derived).
 /// To fit EIP-170, the bodies of the cold functions (admin setters, fee payouts and sweeps, rejections and reclaims, fee
 /// quotes, key listings, registry and v1 views) live in the external libraries {ZrSignAdminLogic},
 /// {ZrSignSettleLogic} and {ZrSignViewLogic}, which share the one ERC-7201 namespace ({ZrSignStorage}) and the
@@ -84,11 +85,14 @@ contract ZrSign is
     /// keccak256(abi.encode(uint256(keccak256("zrsign.storage.ZrSign")) - 1)) & ~bytes32(uint256(0xff)).
     bytes32 public constant STORAGE_SLOT = ZrSignStorageLib.SLOT;
 
-    /// @dev Terminal markers stored in place of a settled request's commitment.
-    bytes32 private constant ANSWERED = ZrSignStorageLib.ANSWERED;
-
     /// @dev Size of an ABI-encoded {Request} (13 static words).
     uint256 private constant REQUEST_SIZE = 13 * 32;
+
+    /// @dev Size of one {zrSignResPacked} item (see {IZrSign.zrSignResPacked}).
+    uint256 private constant PACKED_SIGN_ITEM = 279;
+
+    /// @dev secp256k1n / 2: the largest low-s value (EIP-2).
+    uint256 private constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     // ─────────────────────────────────────────────── Storage ─────────────────────────────────────────────
 
@@ -118,8 +122,8 @@ contract ZrSign is
     // ─────────────────────────────────────────────── Requests ────────────────────────────────────────────
 
     /// @inheritdoc IZrSign
-    /// @dev The service fee is {Totals.keyMpcFee} × options (≤ 1 ether × 255, within uint96), the wallet type's own
-    /// fee being a sign fee.
+    /// @dev The service fee is the key MPC fee ({Requests.keyMpcFee}, equal to {Totals.keyMpcFee}) × options (≤ 1 ether
+    /// × 255, within uint96), the wallet type's own fee being a sign fee.
     function zrKeyReq(ZrKeyReqParams calldata params) external payable whenNotPaused returns (uint256 requestId) {
         if (params.options == 0) revert ZrSignInvalidOptions(0);
         if (params.owner == address(0)) revert ZrSignZeroOwner();
@@ -128,14 +132,14 @@ contract ZrSign is
         Config memory cfg = $.config;
         if (cfg.currentKeyVersion == 0) revert ZrSignRootKeyNotSet();
 
+        // slither-disable-next-line uninitialized-local (a memory record filled field by field, from zero)
         Request memory request;
         request.kind = RequestKind.Key;
         request.keyVersion = cfg.currentKeyVersion;
-        request.serviceFee = uint96($.totals.keyMpcFee) * params.options;
         request.owner = params.owner;
         request.walletTypeId = params.walletTypeId;
         request.walletIndex = $.keyCount[params.owner][params.walletTypeId]++;
-        requestId = _open($, cfg, request, cfg.keyGas);
+        requestId = _open($, cfg, request, cfg.keyGas, params.options);
         emit ZrKeyRequested(requestId, params.owner, request, params.options);
     }
 
@@ -157,10 +161,11 @@ contract ZrSign is
     /// @dev Validates a sign request, computes its digest on-chain, escrows the fee and emits the request.
     function _signRequest(ZrSignParams calldata params, RequestKind kind) private returns (uint256 requestId) {
         ZrSignStorage storage $ = _zrSignStorage();
+        // slither-disable-next-line uninitialized-local (a memory record filled field by field, from zero)
         Request memory request;
         bytes memory payload = _prepareSign($, params, kind, request);
         Config memory cfg = $.config;
-        requestId = _open($, cfg, request, ZrSignStorageLib.responseGas(cfg, kind));
+        requestId = _open($, cfg, request, ZrSignStorageLib.responseGas(cfg, kind), 0);
         emit ZrSignRequested(requestId, msg.sender, request, payload);
     }
 
@@ -212,12 +217,18 @@ contract ZrSign is
     }
 
     /// @dev Completes `request` (requester, deadline, gas fee), takes the fee from msg.value (excess credited to
-    /// the payer), stores the commitment under the next id and advances the id. One hot-slot write, one totals
-    /// write, one new commitment slot.
-    function _open(ZrSignStorage storage $, Config memory cfg, Request memory request, uint256 responseGas)
-        private
-        returns (uint256 requestId)
-    {
+    /// the payer), stores the commitment under the next id, advances the id and adds the fee to the escrow: one read
+    /// and one write of the request word ({Requests}: next id, escrow, key fee) and one new commitment slot. A key
+    /// request (`keyOptions` > 0) gets its service fee here, the key MPC fee × options.
+    function _open(
+        ZrSignStorage storage $,
+        Config memory cfg,
+        Request memory request,
+        uint256 responseGas,
+        uint8 keyOptions
+    ) private returns (uint256 requestId) {
+        Requests memory w = $.liveRequests(cfg);
+        if (keyOptions != 0) request.serviceFee = uint96(w.keyMpcFee) * keyOptions;
         request.requester = msg.sender;
         request.deadline = uint64(block.number) + cfg.requestTtl;
         request.gasFee = SafeCast.toUint96(ZrSignStorageLib.gasCost(responseGas, cfg));
@@ -225,13 +236,13 @@ contract ZrSign is
         if (msg.value < fee) revert ZrSignInsufficientFee(fee, msg.value);
         uint256 excess = msg.value - fee;
 
-        requestId = cfg.nextRequestId;
-        $.config.nextRequestId = cfg.nextRequestId + 1;
-        $.commitments[requestId] = _hash(request);
-        Totals storage totals = $.totals;
-        totals.totalEscrow += SafeCast.toUint96(fee);
+        requestId = w.nextId;
+        $.commitments[requestId] = ZrSignStorageLib.hash(request);
+        ++w.nextId;
+        w.escrowAdded += SafeCast.toUint96(fee);
+        $.storeRequests(w); // also makes the word live on a proxy's first request (see {ZrSignStorageLib.liveRequests})
         if (excess != 0) {
-            totals.totalClaimable += SafeCast.toUint96(excess);
+            $.totals.totalClaimable += SafeCast.toUint96(excess);
             $.claimable[msg.sender] += excess;
             emit ZrCredited(msg.sender, excess);
         }
@@ -245,10 +256,11 @@ contract ZrSign is
         onlyRole(MPC_ROLE)
         whenNotPaused
     {
-        (bytes memory err, address evmAddress) = _keyResponseError(requestId, request, publicKey);
+        Request memory r = ZrSignStorageLib.load(request);
+        (bytes memory err, address evmAddress) = _keyResponseError(requestId, r, publicKey);
         if (err.length != 0) _revert(err);
-        _answerKey(requestId, request, publicKey, evmAddress);
-        _payAnswers(request.serviceFee, request.gasFee);
+        _answerKey(requestId, r, publicKey, evmAddress);
+        _payAnswers(r.serviceFee, r.gasFee);
     }
 
     /// @inheritdoc IZrSign
@@ -267,10 +279,11 @@ contract ZrSign is
         onlyRole(MPC_ROLE)
         whenNotPaused
     {
-        bytes memory err = _signResponseError(requestId, request, signature);
+        Request memory r = ZrSignStorageLib.load(request);
+        bytes memory err = _signResponseError(requestId, r, signature);
         if (err.length != 0) _revert(err);
-        _answerSign(requestId, request, signature);
-        _payAnswers(request.serviceFee, request.gasFee);
+        _answerSign(requestId, r, signature);
+        _payAnswers(r.serviceFee, r.gasFee);
     }
 
     /// @inheritdoc IZrSign
@@ -289,27 +302,94 @@ contract ZrSign is
         return _answerBatch(items, false);
     }
 
+    /// @inheritdoc IZrSign
+    /// @dev Each item's record is rebuilt in one reused memory buffer, `owner` from `requester` (equal in every sign
+    /// request, {_prepareSign}), and then goes through exactly the checks of {zrSignRes} ({_signResponseError}).
+    function zrSignResPacked(bytes calldata items)
+        external
+        onlyRole(MPC_ROLE)
+        whenNotPaused
+        returns (uint256 answered)
+    {
+        if (items.length % PACKED_SIGN_ITEM != 0) {
+            revert ZrSignInvalidPackedLength(items.length);
+        }
+        Request memory r;
+        uint256 service;
+        uint256 gas;
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
+        for (uint256 o; o < items.length; o += PACKED_SIGN_ITEM) {
+            // Nothing an iteration allocates (event encodings, error data) outlives it: reuse that memory.
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
+            uint256 requestId;
+            assembly ("memory-safe") {
+                let p := add(items.offset, o)
+                requestId := shr(192, calldataload(p))
+                mstore(r, shr(248, calldataload(add(p, 8)))) // kind
+                let requester := shr(96, calldataload(add(p, 9)))
+                mstore(add(r, 0x20), requester)
+                mstore(add(r, 0x40), shr(192, calldataload(add(p, 29)))) // deadline
+                mstore(add(r, 0x60), shr(224, calldataload(add(p, 37)))) // keyVersion
+                mstore(add(r, 0x80), shr(160, calldataload(add(p, 41)))) // serviceFee
+                mstore(add(r, 0xa0), shr(160, calldataload(add(p, 53)))) // gasFee
+                mstore(add(r, 0xc0), requester) // owner
+                calldatacopy(add(r, 0xe0), add(p, 65), 0x80) // walletTypeId, walletIndex, dstChainId, digest
+                mstore(add(r, 0x160), shr(96, calldataload(add(p, 193)))) // signer
+                mstore(add(r, 0x180), shr(248, calldataload(add(p, 213)))) // broadcast
+            }
+            bytes calldata signature = items[o + 214:o + PACKED_SIGN_ITEM];
+            bytes memory err = _signResponseError(requestId, r, signature);
+            if (err.length != 0) {
+                // forge-lint: disable-next-line(unsafe-typecast) the selector: the first 4 bytes of the error
+                emit ZrResponseSkipped(requestId, bytes4(err));
+                continue;
+            }
+            _answerSign(requestId, r, signature);
+            service += r.serviceFee;
+            gas += r.gasFee;
+            ++answered;
+        }
+        if (answered != 0) _payAnswers(service, gas);
+    }
+
     /// @dev Answers the valid items of a batch (key answers if `keys`, else sign answers, the `bytes` being the public
     /// key or the signature), skipping each bad one with {ZrResponseSkipped} and the selector of the error its single
-    /// call would revert with (the same validation functions), then pays the answered escrow once.
+    /// call would revert with (the same validation functions), then pays the answered escrow once. Each record is
+    /// copied into one reused memory buffer.
     function _answerBatch(KeyResponse[] calldata items, bool keys) private returns (uint256 answered) {
         uint256 service;
         uint256 gas;
+        Request memory r;
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
         for (uint256 i; i < items.length; ++i) {
             KeyResponse calldata item = items[i];
+            Request calldata request = item.request;
+            // Nothing an iteration allocates (event encodings, error data) outlives it: reuse that memory.
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+                calldatacopy(r, request, REQUEST_SIZE)
+            }
             bytes memory err;
             address evmAddress;
-            if (keys) (err, evmAddress) = _keyResponseError(item.requestId, item.request, item.publicKey);
-            else err = _signResponseError(item.requestId, item.request, item.publicKey);
+            if (keys) (err, evmAddress) = _keyResponseError(item.requestId, r, item.publicKey);
+            else err = _signResponseError(item.requestId, r, item.publicKey);
             if (err.length != 0) {
                 // forge-lint: disable-next-line(unsafe-typecast) the selector: the first 4 bytes of the error
                 emit ZrResponseSkipped(item.requestId, bytes4(err));
                 continue;
             }
-            if (keys) _answerKey(item.requestId, item.request, item.publicKey, evmAddress);
-            else _answerSign(item.requestId, item.request, item.publicKey);
-            service += item.request.serviceFee;
-            gas += item.request.gasFee;
+            if (keys) _answerKey(item.requestId, r, item.publicKey, evmAddress);
+            else _answerSign(item.requestId, r, item.publicKey);
+            service += r.serviceFee;
+            gas += r.gasFee;
             ++answered;
         }
         if (answered != 0) _payAnswers(service, gas);
@@ -322,7 +402,7 @@ contract ZrSign is
     }
 
     /// @dev The ABI-encoded error a key response would revert with (empty if valid), and the key's address.
-    function _keyResponseError(uint256 requestId, Request calldata request, bytes calldata publicKey)
+    function _keyResponseError(uint256 requestId, Request memory request, bytes calldata publicKey)
         private
         view
         returns (bytes memory err, address evmAddress)
@@ -353,8 +433,10 @@ contract ZrSign is
         }
     }
 
-    /// @dev The ABI-encoded error a sign response would revert with (empty if valid).
-    function _signResponseError(uint256 requestId, Request calldata request, bytes calldata signature)
+    /// @dev The ABI-encoded error a sign response would revert with (empty if valid). The signature is recovered as
+    /// OpenZeppelin's `ECDSA.tryRecoverCalldata` does (65 bytes, s in the lower half, v passed to the precompile as is:
+    /// a v other than 27/28 or no point recovers nothing, a wrong signer), with the precompile called in scratch space.
+    function _signResponseError(uint256 requestId, Request memory request, bytes calldata signature)
         private
         view
         returns (bytes memory err)
@@ -366,14 +448,26 @@ contract ZrSign is
         }
         err = _stoppedError(request);
         if (err.length != 0) return err;
-        (address recovered, ECDSA.RecoverError rerr, bytes32 arg) = ECDSA.tryRecoverCalldata(request.digest, signature);
-        if (rerr == ECDSA.RecoverError.InvalidSignatureLength) {
-            return ZrSignStorageLib.err(ZrSignInvalidSignatureLength.selector, uint256(arg));
+        if (signature.length != 65) {
+            return ZrSignStorageLib.err(ZrSignInvalidSignatureLength.selector, signature.length);
         }
-        if (rerr == ECDSA.RecoverError.InvalidSignatureS) {
-            return ZrSignStorageLib.err(ZrSignSignatureHighS.selector, uint256(arg));
+        bytes32 digest = request.digest;
+        address recovered;
+        uint256 s;
+        assembly ("memory-safe") {
+            s := calldataload(add(signature.offset, 0x20))
+            let m := mload(0x40)
+            mstore(0x00, digest)
+            mstore(0x20, byte(0, calldataload(add(signature.offset, 0x40)))) // v
+            mstore(0x40, calldataload(signature.offset)) // r
+            mstore(0x60, s)
+            // On failure the precompile returns nothing: `recovered` stays zero.
+            pop(staticcall(gas(), 1, 0x00, 0x80, 0x00, 0x20))
+            recovered := mul(mload(0x00), eq(returndatasize(), 0x20))
+            mstore(0x40, m) // restore the free memory pointer and the zero slot
+            mstore(0x60, 0)
         }
-        // RecoverError.InvalidSignature (bad v, or no point) leaves `recovered` zero: a wrong signer.
+        if (s > HALF_ORDER) return ZrSignStorageLib.err(ZrSignSignatureHighS.selector, s);
         if (recovered != request.signer) {
             return ZrSignStorageLib.err(ZrSignWrongSigner.selector, uint160(request.signer), uint160(recovered));
         }
@@ -383,17 +477,17 @@ contract ZrSign is
     /// be made): a key request needs its wallet type, a sign request its (wallet type, chain) pairing. A request that
     /// fails this was stopped by a removal or disallowance after it was made: it cannot be answered, and can be
     /// reclaimed at once. The error itself is built by {ZrSignViewLogic.pairingError} (cold path).
-    function _stoppedError(Request calldata request) private view returns (bytes memory) {
+    function _stoppedError(Request memory request) private view returns (bytes memory) {
         if (!_zrSignStorage().isStopped(request)) return "";
         return ZrSignViewLogic.pairingError(request.walletTypeId, request.dstChainId, request.kind == RequestKind.Key);
     }
 
     /// @dev Marks a key request answered and stores the verified key (address, version, y parity, x).
-    function _answerKey(uint256 requestId, Request calldata request, bytes calldata publicKey, address evmAddress)
+    function _answerKey(uint256 requestId, Request memory request, bytes calldata publicKey, address evmAddress)
         private
     {
         ZrSignStorage storage $ = _zrSignStorage();
-        $.commitments[requestId] = ANSWERED;
+        delete $.commitments[requestId]; // Answered (see {ZrSignStorageLib.statusOf}); EIP-3529 refund
         $.keys[ZrSignStorageLib.keyId(request.owner, request.walletTypeId, request.walletIndex)] = StoredKey({
             evmAddress: evmAddress,
             keyVersion: request.keyVersion,
@@ -404,17 +498,16 @@ contract ZrSign is
     }
 
     /// @dev Marks a sign request answered.
-    function _answerSign(uint256 requestId, Request calldata request, bytes calldata signature) private {
-        _zrSignStorage().commitments[requestId] = ANSWERED;
+    function _answerSign(uint256 requestId, Request memory request, bytes calldata signature) private {
+        delete _zrSignStorage().commitments[requestId]; // Answered (see {ZrSignStorageLib.statusOf}); EIP-3529 refund
         emit ZrSignResponded(requestId, request.signer, request.digest, signature);
     }
 
     /// @dev Moves answered escrow: service fees to the protocol, gas parts to the responder (msg.sender).
     function _payAnswers(uint256 service, uint256 gas) private {
         ZrSignStorage storage $ = _zrSignStorage();
-        $.release(service + gas);
-        $.protocolFees += service;
-        $.credit(msg.sender, gas);
+        $.settle(service, gas); // one word instead of the totals and protocol-fee words (see {Settled})
+        $.claimable[msg.sender] += gas;
     }
 
     // ─────────────────────────────────────────────── Money ───────────────────────────────────────────────
@@ -441,6 +534,8 @@ contract ZrSign is
         uint256 amount = $.claimable[account];
         if (amount == 0) revert ZrSignNothingToWithdraw(account);
         $.claimable[account] = 0;
+        // Answers credit claimable through {Settled}: fold it first when the stored total does not cover `amount`.
+        if (amount > $.totals.totalClaimable) ZrSignSettleLogic.fold();
         $.totals.totalClaimable -= SafeCast.toUint96(amount); // amount ≤ totalClaimable
         emit ZrWithdrawn(account, amount);
         _send(account, amount);
@@ -453,6 +548,8 @@ contract ZrSign is
     }
 
     function _send(address to, uint256 amount) private {
+        // Pull payments only: `to` is paid its own zeroed claimable balance (audit/FINDINGS.md, arbitrary-send-eth).
+        // slither-disable-next-line arbitrary-send-eth
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert ZrSignTransferFailed(to, amount);
     }
@@ -579,8 +676,8 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function keyCount(address owner, bytes32 walletTypeId) external view returns (uint256) {
-        return _zrSignStorage().keyCount[owner][walletTypeId];
+    function keyCount(address, bytes32) external view returns (uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -590,7 +687,7 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function currentKeyVersion() external view returns (uint32) {
-        return _zrSignStorage().config.currentKeyVersion;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -604,28 +701,33 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function nextRequestId() public view returns (uint256) {
-        return _zrSignStorage().config.nextRequestId;
+    function getRequestStates(uint256[] calldata) external view returns (RequestState[] memory) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
-    function claimable(address account) external view returns (uint256) {
-        return _zrSignStorage().claimable[account];
+    function nextRequestId() external view returns (uint256) {
+        _forwardView();
+    }
+
+    /// @inheritdoc IZrSign
+    function claimable(address) external view returns (uint256) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function protocolFees() external view returns (uint256) {
-        return _zrSignStorage().protocolFees;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function totalEscrow() external view returns (uint256) {
-        return _zrSignStorage().totals.totalEscrow;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function totalClaimable() external view returns (uint256) {
-        return _zrSignStorage().totals.totalClaimable;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -666,8 +768,8 @@ contract ZrSign is
     }
 
     /// @inheritdoc IZrSign
-    function isWalletTypeSupported(bytes32 walletTypeId) external view returns (bool) {
-        return _zrSignStorage().walletTypes[walletTypeId].supported;
+    function isWalletTypeSupported(bytes32) external view returns (bool) {
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -677,12 +779,12 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function getTraceId() external view returns (uint256) {
-        return nextRequestId() - 1;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
     function getMPCFee() external view returns (uint256) {
-        return _zrSignStorage().totals.keyMpcFee;
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -692,7 +794,7 @@ contract ZrSign is
 
     /// @inheritdoc IZrSign
     function getRespGasPriceBuffer() external view returns (uint256) {
-        return 100 + uint256(_zrSignStorage().config.gasBufferPct);
+        _forwardView();
     }
 
     /// @inheritdoc IZrSign
@@ -717,13 +819,6 @@ contract ZrSign is
     }
 
     // ─────────────────────────────────────────────── Internals ───────────────────────────────────────────
-
-    /// @dev keccak256(abi.encode(request)) of a memory record: its 13 static members are 13 consecutive words.
-    function _hash(Request memory request) private pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            h := keccak256(request, REQUEST_SIZE)
-        }
-    }
 
     /// @dev Forwards this call's calldata unchanged to {ZrSignAdminLogic} (see {_forward}).
     function _forwardAdmin() private {

@@ -86,7 +86,7 @@ async fn run(settings: Settings) -> eyre::Result<()> {
     let started = Instant::now();
     let key = client.request_key(wallet_type, 1).await?;
     let (_, root) = client.root_key(Some(key.key_version)).await?;
-    let predicted = client.derive_address(&root, me, wallet_type, key.index());
+    let predicted = client.derive_address(&root, me, wallet_type, key.index())?;
     println!(
         "key            request {} → index {} address {} in {:.0?} (derived child of root key v{}; offline derivation agrees: {})",
         key.request_id,

@@ -90,3 +90,69 @@ impl fmt::Display for Revert {
         }
     }
 }
+
+/// Size of one `zrSignResPacked` item (see `IZrSign.zrSignResPacked`).
+pub const PACKED_SIGN_ITEM: usize = 279;
+
+/// Appends one `zrSignResPacked` item to `out`: the request id (uint64), the record without ABI padding and
+/// without `owner` (a sign request's owner is its requester; the contract rebuilds it and checks the record
+/// against the stored commitment), then the 65-byte signature r ‖ s ‖ v.
+pub fn pack_sign_response(out: &mut Vec<u8>, request_id: u64, request: &IZrSign::Request, signature: &[u8; 65]) {
+    out.reserve(PACKED_SIGN_ITEM);
+    out.extend_from_slice(&request_id.to_be_bytes());
+    out.push(request.kind as u8);
+    out.extend_from_slice(request.requester.as_slice());
+    out.extend_from_slice(&request.deadline.to_be_bytes());
+    out.extend_from_slice(&request.keyVersion.to_be_bytes());
+    out.extend_from_slice(&request.serviceFee.to_be_bytes::<12>());
+    out.extend_from_slice(&request.gasFee.to_be_bytes::<12>());
+    out.extend_from_slice(request.walletTypeId.as_slice());
+    out.extend_from_slice(&request.walletIndex.to_be_bytes::<32>());
+    out.extend_from_slice(request.dstChainId.as_slice());
+    out.extend_from_slice(request.digest.as_slice());
+    out.extend_from_slice(request.signer.as_slice());
+    out.push(u8::from(request.broadcast));
+    out.extend_from_slice(signature);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{Address, B256, U256, aliases::U96};
+
+    #[test]
+    fn pack_sign_response_lays_out_the_documented_offsets() {
+        let request = IZrSign::Request {
+            kind: IZrSign::RequestKind::Tx,
+            requester: Address::repeat_byte(0x11),
+            deadline: 0x0102,
+            keyVersion: 3,
+            serviceFee: U96::from(0x0405u64),
+            gasFee: U96::from(0x0607u64),
+            owner: Address::repeat_byte(0x11),
+            walletTypeId: B256::repeat_byte(0x22),
+            walletIndex: U256::from(9u64),
+            dstChainId: B256::repeat_byte(0x33),
+            digest: B256::repeat_byte(0x44),
+            signer: Address::repeat_byte(0x55),
+            broadcast: true,
+        };
+        let mut out = Vec::new();
+        pack_sign_response(&mut out, 7, &request, &[0x66; 65]);
+        assert_eq!(out.len(), PACKED_SIGN_ITEM);
+        assert_eq!(&out[0..8], &7u64.to_be_bytes());
+        assert_eq!(out[8], 3, "kind Tx");
+        assert_eq!(&out[9..29], request.requester.as_slice());
+        assert_eq!(&out[29..37], &0x0102u64.to_be_bytes());
+        assert_eq!(&out[37..41], &3u32.to_be_bytes());
+        assert_eq!(&out[51..53], &[0x04, 0x05], "serviceFee ends at 53");
+        assert_eq!(&out[63..65], &[0x06, 0x07], "gasFee ends at 65");
+        assert_eq!(&out[65..97], request.walletTypeId.as_slice());
+        assert_eq!(out[128], 9, "walletIndex ends at 129");
+        assert_eq!(&out[129..161], request.dstChainId.as_slice());
+        assert_eq!(&out[161..193], request.digest.as_slice());
+        assert_eq!(&out[193..213], request.signer.as_slice());
+        assert_eq!(out[213], 1, "broadcast");
+        assert_eq!(&out[214..], &[0x66; 65]);
+    }
+}

@@ -28,6 +28,7 @@ pub mod contracts;
 pub mod deploy;
 pub mod devnet;
 mod error;
+pub mod fault;
 pub mod follower;
 pub mod forge;
 pub mod mpc;

@@ -93,7 +93,7 @@ async fn status_api_serves_health_readiness_metrics_and_lifecycles() {
         ("zrsign_requests_seen_total", "kind=\"key\"", 1.0),
         ("zrsign_requests_answered_total", "kind=\"tx\"", 2.0),
         ("zrsign_requests_answered_total", "kind=\"hash\"", 1.0),
-        ("zrsign_batch_size_count", "call=\"zrSignResBatch\"", 1.0),
+        ("zrsign_batch_size_count", "call=\"zrSignResPacked\"", 1.0),
         ("zrsign_stage_seconds_count", "stage=\"signed\"", 1.0),
         ("zrsign_stage_seconds_count", "stage=\"answer_mined\"", 5.0),
         ("zrsign_stage_seconds_count", "stage=\"relay_mined\"", 2.0),

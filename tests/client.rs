@@ -74,7 +74,7 @@ async fn keys_signatures_and_transfers_are_verified_and_relayed() {
     // Offline derivation from the on-chain root key predicts the key, as the contract does.
     let (version, root) = client.root_key(None).await.expect("root key");
     assert_eq!((version, root), (1, net.root.public()));
-    let predicted = client.derive_address(&root, user, wallet_type, U256::ZERO);
+    let predicted = client.derive_address(&root, user, wallet_type, U256::ZERO).expect("derives");
     let started = Instant::now();
     let key = client.request_key(wallet_type, 1).await.expect("key answered and verified");
     let key_latency = started.elapsed();
@@ -264,11 +264,11 @@ async fn on_revm_waits_poll_statuses_and_answers_are_verified_off_chain() {
     let answer = IZrSign::zrKeyResCall {
         requestId: requested.id,
         request: requested.request.clone(),
-        publicKey: child.public().xy().to_vec().into(),
+        publicKey: child.public().expect("key").xy().to_vec().into(),
     };
     chain.transact(mpc, proxy, answer, U256::ZERO).await.expect("key answer");
     let key = client.wait_key(&requested).await.expect("verified");
-    assert_eq!(key.address, child.public().address());
+    assert_eq!(key.address, child.public().expect("key").address());
 
     // A data signature whose payload, as the client holds it, is not what was signed: refused off-chain.
     let params = IZrSign::ZrSignParams {

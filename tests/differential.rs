@@ -74,7 +74,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         let answer = IZrSign::zrKeyResCall {
             requestId: requested.id,
             request: requested.request,
-            publicKey: child.public().xy().to_vec().into(),
+            publicKey: child.public().expect("key").xy().to_vec().into(),
         };
         chain.transact(mpc, proxy, answer, U256::ZERO).await.expect("key answer");
         (chain, proxy, wallet_type, root, user, mpc, child)
@@ -104,11 +104,11 @@ proptest! {
         let f = &*FIXTURE;
         let (owner, index, wallet_type) = (Address::from(owner), U256::from_be_bytes(index), B256::from(wallet_type));
         let path = KeyPath { evm_chain_id: CHAIN_ID, proxy: f.proxy, owner, wallet_type_id: wallet_type, index };
-        let ours = f.root.public().derive(&path).address();
+        let ours = f.root.public().derive(&path).expect("key").address();
         let call = IZrSign::derivedAddressCall { owner, walletTypeId: wallet_type, index };
         let on_chain = f.runtime.block_on(f.chain.view(f.proxy, call)).expect("derivedAddress");
         prop_assert_eq!(on_chain, ours);
-        prop_assert_eq!(f.root.child(&path).public().address(), ours, "secret and public derivation agree");
+        prop_assert_eq!(f.root.child(&path).public().expect("key").address(), ours, "secret and public derivation agree");
     }
 
     #[test]
@@ -591,7 +591,7 @@ proptest! {
         let root = RootSecret::from_seed("bitcoin differential").expect("root");
         let bitcoin_wallet_type = keccak256((U256::from(84), U256::ZERO).abi_encode());
         let path = KeyPath { evm_chain_id: CHAIN_ID, proxy: *harness, owner: owner.into(), wallet_type_id: bitcoin_wallet_type, index: U256::from(index) };
-        let mut key = root.child(&path).public().compressed();
+        let mut key = root.child(&path).public().expect("key").compressed();
         if let Some(prefix) = prefix {
             key[0] = prefix;
         }

@@ -58,7 +58,7 @@ impl Chain {
         let call = IZrSign::zrKeyResCall {
             requestId: r.id,
             request: r.request.clone(),
-            publicKey: self.root.child(&self.path(r)).public().xy().to_vec().into(),
+            publicKey: self.root.child(&self.path(r)).public().expect("key").xy().to_vec().into(),
         };
         self.chain.transact(self.mpc, self.proxy, call, U256::ZERO).await.expect("key answer").gas_used
     }

@@ -77,7 +77,7 @@ async fn deploy_and_upgrade_scripts_broadcast_to_anvil() {
         .view(proxy, IZrSign::derivedAddressCall { owner, walletTypeId: evm, index: U256::from(7) })
         .await
         .expect("derivedAddress");
-    assert_eq!(on_chain, root.public().derive(&path).address());
+    assert_eq!(on_chain, root.public().derive(&path).expect("key").address());
 
     let output = forge_script("script/Upgrade.s.sol", &rpc, &[("ZRSIGN_PROXY", proxy.to_string())]);
     let upgraded = printed_address(&output, "ZrSign implementation:");

@@ -1,3 +1,4 @@
+#![cfg(feature = "threshold")]
 //! The threshold MPC network (2-of-3, in-process nodes, each checking requests on the chain itself): its
 //! signatures and keys verify on the contract with the exact derivation tweak; one node down still signs; two
 //! down answer nothing (the responder says why, requests stay open) until they are back; nodes refuse digests
@@ -15,7 +16,7 @@ use zrsign::{
     chain::{ChainRead, ChainSubmit, DevChain, RevmChain, retry::RetryPolicy},
     client::Client,
     deploy::{self, Roles, Setup},
-    mpc::threshold::{self, KeyShare, Primes, check::RequestCheck, share},
+    mpc::threshold::{self, KeyShare, Primes, check::RequestCheck, local, share},
     protocol::KeyPath,
     responder::{Responder, ResponderConfig},
     signer::{
@@ -65,9 +66,12 @@ async fn net() -> Net {
     let setup = Setup { root_public_key: root.xy(), mpc_fee: 1_000, evm_chains: vec![("eip155:31337".into(), 31_337)] };
     let wallet_type = deploy::configure(chain.as_ref(), deployment.proxy, admin, &setup).await.expect("configure");
     let start = chain.block_number().await.expect("block");
+    let sessions = Arc::new(local::Hub::default());
     let nodes = shares
         .into_iter()
-        .map(|share| Arc::new(LocalNode::new(share, RequestCheck::new(chain.clone(), deployment.proxy, 1_000))))
+        .map(|share| {
+            Arc::new(LocalNode::new(share, RequestCheck::new(chain.clone(), deployment.proxy, 1_000), sessions.clone()))
+        })
         .collect();
     let signer = Arc::new(ThresholdSigner::new(1, root, 2, nodes));
     Net { chain, proxy: deployment.proxy, wallet_type, mpc, user, start, signer }
@@ -131,7 +135,7 @@ async fn threshold_signatures_for_a_key_verify_on_chain_with_one_node_down() {
         )
         .await
         .expect("derived address");
-    assert_eq!(net.signer.root_public_key(1).expect("root").derive(&path(&net, 0)).address(), derived);
+    assert_eq!(net.signer.root_public_key(1).expect("root").derive(&path(&net, 0)).expect("child").address(), derived);
     let signature = net
         .chain
         .logs(
@@ -217,7 +221,7 @@ async fn nodes_refuse_digests_no_open_request_asked_for() {
     let results = net.signer.sign_batch(1, vec![forged, genuine_item]).await;
     assert!(results[0].is_err());
     let signature = results[1].as_ref().expect("the genuine item is signed");
-    let child = net.signer.root_public_key(1).expect("root").derive(&genuine_item.path);
+    let child = net.signer.root_public_key(1).expect("root").derive(&genuine_item.path).expect("child");
     assert_eq!(signature.recover_address_from_prehash(&genuine_item.digest).expect("recover"), child.address());
     // An answered request is no longer open: asking again is refused.
     let report = mpc.poll_once().await.expect("poll");
@@ -270,15 +274,54 @@ fn share_files_are_encrypted_and_never_overwritten() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_devnet_demo_runs_on_a_two_of_three_network() {
-    use zrsign::devnet::{Devnet, DevnetOptions, demo};
-    let shares = SHARES.clone();
-    let root = threshold::root_public_key(&shares[0]).expect("root");
-    let options = DevnetOptions { threshold: Some(shares), ..Default::default() };
+async fn the_devnet_demo_runs_on_a_two_of_three_network_of_node_processes_over_mutual_tls() {
+    use zrsign::{
+        devnet::{Devnet, DevnetOptions, demo, threshold::ThresholdOptions},
+        mpc::network::{NetError, https::Tls, layout, pki, pki::Identity, remote::RemoteNode},
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = layout::write(dir.path(), &SHARES, b"devnet test password", 8).expect("network directory");
+    let network = ThresholdOptions {
+        exe: env!("CARGO_BIN_EXE_zrsign").into(),
+        dir: dir.path().into(),
+        password: "devnet test password".into(),
+    };
+    let options = DevnetOptions { threshold: Some(network), ..Default::default() };
     let net = Devnet::start(common::toolchain(), common::artifacts(), &options, &|_| {}).await.expect("devnet");
-    assert_eq!(net.info().root_key_address, root.address(), "the deployment's root is the threshold key");
+    assert_eq!(net.info().root_key_address, record.address, "the deployment's root is the threshold key");
+    assert_eq!(net.mpc_nodes.len(), 3, "one process per node");
     let user = net.info().accounts[2].address;
     let report = demo::run(&net, user).await;
+
+    // Over the wire, a node still refuses a digest no open request asked for, whoever coordinates.
+    let tls = Tls::load(dir.path(), Identity::Coordinator, 3).expect("coordinator TLS");
+    let links = RemoteNode::network(&tls, net.mpc_nodes.iter().map(|n| (n.index, n.addr.clone())).collect());
+    let path = KeyPath {
+        evm_chain_id: 31_337,
+        proxy: net.deployment.proxy,
+        owner: user,
+        wallet_type_id: net.wallet_type,
+        index: U256::ZERO,
+    };
+    let forged = PartialAsk {
+        key_version: 1,
+        item: SignItem { path, digest: keccak256("never requested") },
+        set: vec![0, 1],
+        presignature: 1,
+    };
+    let refused = links[0].partial(forged).await;
+    assert!(matches!(refused, Err(NodeError::Refused { node: 0, .. })), "{refused:?}");
+    let status = links[0].status().await.expect("status");
+    assert_eq!((status.index, status.threshold, status.root), (0, 2, record.address));
+    assert!(status.refusals >= 1, "the refusal is counted");
+
+    // A client whose certificate is not the network's is turned away at the TLS handshake.
+    let stranger = tempfile::tempdir().expect("tempdir");
+    pki::issue(stranger.path(), 3).expect("another network's certificates");
+    let outsider = Tls::load(stranger.path(), Identity::Coordinator, 3).expect("outsider TLS");
+    let turned_away = RemoteNode::network(&outsider, vec![(0, net.mpc_nodes[0].addr.clone())])[0].status().await;
+    assert!(matches!(turned_away, Err(NetError::Unreachable { .. })), "{turned_away:?}");
+
     net.stop().await;
     // Every step's answer was verified on-chain by the contract and off-chain by the demo.
     let report = report.expect("the demo story on the threshold network");

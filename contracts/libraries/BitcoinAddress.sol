@@ -72,6 +72,8 @@ library BitcoinAddress {
 
             // The checksum: polymod over six more zeros, xor 1 (bech32), six 5-bit groups.
             for { let i := 0 } lt(i, 6) { i := add(i, 1) } { chk := polymod(chk, 0) }
+            // BIP-173's final XOR with 1, not an exponent (audit/FINDINGS.md, incorrect-exp).
+            // slither-disable-next-line incorrect-exp
             chk := xor(chk, 1)
             for { let i := 0 } lt(i, 6) { i := add(i, 1) } {
                 mstore8(add(out, add(36, i)), byte(and(shr(mul(5, sub(5, i)), chk), 0x1f), charset))

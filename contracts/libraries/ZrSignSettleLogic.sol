@@ -17,7 +17,7 @@ library ZrSignSettleLogic {
     /// responder: `msg.sender` is preserved by DELEGATECALL).
     function zrReject(uint256 requestId, IZrSign.Request calldata request, uint8 reasonCode) external {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        _check($.openRequestError(requestId, request, false));
+        _check($.openRequestError(requestId, ZrSignStorageLib.load(request), false));
         $.commitments[requestId] = ZrSignStorageLib.REJECTED;
         $.release(request.serviceFee + uint256(request.gasFee));
         $.credit(request.requester, request.serviceFee);
@@ -29,12 +29,18 @@ library ZrSignSettleLogic {
     /// was stopped by a registry change ({ZrSignStorageLib.isStopped}).
     function reclaim(uint256 requestId, IZrSign.Request calldata request) external {
         ZrSignStorage storage $ = ZrSignStorageLib.layout();
-        _check($.openRequestError(requestId, request, true));
+        _check($.openRequestError(requestId, ZrSignStorageLib.load(request), true));
         $.commitments[requestId] = ZrSignStorageLib.RECLAIMED;
         uint256 amount = request.serviceFee + uint256(request.gasFee);
         $.release(amount);
         $.credit(request.requester, amount);
         emit IZrSign.ZrRequestReclaimed(requestId, request.requester, amount);
+    }
+
+    /// @notice Moves the answers' released escrow ({Settled}) into the totals and the protocol fees (ZrSign's rare
+    /// withdrawal path, kept out of its bytecode).
+    function fold() external {
+        ZrSignStorageLib.layout().fold();
     }
 
     /// @dev Reverts with `err` unless it is empty.

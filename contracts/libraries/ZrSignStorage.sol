@@ -5,8 +5,8 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IZrSign} from "../interfaces/IZrSign.sol";
 
-/// @dev The hot slot, read and written once per request: fee settings, the next request id and the current root key
-/// version. Narrow types hold their bounds: gas ≤ {ZrSignStorageLib.MAX_RESPONSE_GAS} < 2^24, buffer ≤ 100,
+/// @dev The hot slot, read once per request: fee settings, the next request id of a proxy whose request word
+/// ({Requests}) is not live yet (frozen once it is) and the current root key version. Narrow types hold their bounds: gas ≤ {ZrSignStorageLib.MAX_RESPONSE_GAS} < 2^24, buffer ≤ 100,
 /// TTL ≤ {ZrSignStorageLib.MAX_REQUEST_TTL} < 2^24, min gas price ≤ {ZrSignStorageLib.MAX_MIN_GAS_PRICE} < 2^64.
 /// The sign kinds share `signGas` (see {IZrSign.FeeConfig}).
 struct Config {
@@ -19,11 +19,42 @@ struct Config {
     uint32 currentKeyVersion;
 }
 
-/// @dev Accounting totals written by requests and settlements (uint96 holds 79 billion ether, far above the
-/// ether supply), packed with the key request MPC fee read by key requests (≤ {ZrSignStorageLib.MAX_MPC_FEE} < 2^64).
+/// @dev Accounting totals written by settlements and folds (uint96 holds 79 billion ether, far above the ether
+/// supply; requests add their escrow to {Requests.escrowAdded}), packed with the key request MPC fee
+/// (≤ {ZrSignStorageLib.MAX_MPC_FEE} < 2^64; key requests read its copy {Requests.keyMpcFee}).
 struct Totals {
     uint96 totalEscrow;
     uint96 totalClaimable;
+    uint64 keyMpcFee;
+}
+
+/// @dev Escrow released by answers and not yet folded into {Totals} and `protocolFees`: an answer (or a batch of
+/// them) adds its service fees and gas parts here, ONE word, instead of writing the totals word and the protocol-fee
+/// word. The accounting stays exact: escrow = totalEscrow − service − gas, claimable total = totalClaimable + gas,
+/// protocol fees = protocolFees + service ({ZrSignStorageLib.escrow}, {ZrSignStorageLib.claimableTotal},
+/// {ZrSignStorageLib.fees}); their sum, the balance invariant's right side, is the stored fields' sum.
+/// {ZrSignStorageLib.fold} moves it into those fields (fee withdrawals, and a withdrawal larger than the stored
+/// claimable total). `live` stays 1 after a fold, so the word is never zeroed (no 20,000-gas re-creation).
+/// Bounds: each part is a sum of escrowed uint96 amounts since the last fold, far below 2^120.
+struct Settled {
+    uint120 service;
+    uint120 gas;
+    uint16 live;
+}
+
+/// @dev The request word, appended: the ONE word a request reads and writes besides its own commitment and (key
+/// requests) the owner's key count, instead of the {Config} word (next id) and the {Totals} word (escrow, key fee).
+/// `nextId` is the id the next request gets (ids start at 1, so 0 = not live yet: a proxy upgraded from a release
+/// before this word still counts in {Config.nextRequestId}, and its first request copies that counter and
+/// {Totals.keyMpcFee} in here — no extra read once live, see {ZrSignStorageLib.liveRequests}); {Config.nextRequestId}
+/// is never read again once `nextId` is set (a new deployment goes the same way on its first request). `escrowAdded`
+/// is the escrow taken by requests since the last fold, not yet in {Totals.totalEscrow} (escrow = totalEscrow +
+/// escrowAdded − settled service − settled gas): a checked uint128 sum of uint96 fees (2^128 wei is out of reach),
+/// moved into the totals by {ZrSignStorageLib.fold}, reduced by rejections and reclaims. `keyMpcFee` equals
+/// {Totals.keyMpcFee} ({ZrSignAdminLogic.setKeyMpcFee} writes both once live; the views keep reading {Totals}).
+struct Requests {
+    uint64 nextId;
+    uint128 escrowAdded;
     uint64 keyMpcFee;
 }
 
@@ -75,6 +106,8 @@ struct ZrSignStorage {
     mapping(address owner => mapping(bytes32 walletTypeId => uint256)) keyCount;
     mapping(bytes32 keyId => StoredKey) keys;
     mapping(uint32 keyVersion => RootKey) rootKeys;
+    Settled settled;
+    Requests requests;
 }
 
 /// @title ZrSignStorageLib — the ERC-7201 namespace of ZrSign, its bounds, and the helpers its users share
@@ -87,7 +120,8 @@ library ZrSignStorageLib {
     /// @dev The EVM wallet type (44, 60) = keccak256(abi.encode(uint256(44), uint256(60))), v1's key fee quote.
     bytes32 internal constant EVM_WALLET_TYPE = 0xe146c2986893c43af5ff396310220be92058fb9f4ce76b929b80ef0d5307100a;
 
-    /// @dev Terminal markers stored in place of a settled request's commitment.
+    /// @dev Terminal markers stored in place of a settled request's commitment (an answer now clears the word
+    /// instead, see {statusOf}; ANSWERED is still read as such).
     bytes32 internal constant ANSWERED = bytes32(uint256(IZrSign.RequestStatus.Answered));
     bytes32 internal constant REJECTED = bytes32(uint256(IZrSign.RequestStatus.Rejected));
     bytes32 internal constant RECLAIMED = bytes32(uint256(IZrSign.RequestStatus.Reclaimed));
@@ -110,6 +144,11 @@ library ZrSignStorageLib {
         assembly {
             $.slot := SLOT
         }
+    }
+
+    /// @notice Reverts with {IZrSign.ZrSignUnknownWalletType} unless `walletTypeId` is supported.
+    function requireSupported(ZrSignStorage storage $, bytes32 walletTypeId) internal view {
+        if (!$.walletTypes[walletTypeId].supported) revert IZrSign.ZrSignUnknownWalletType(walletTypeId);
     }
 
     /// @notice A registered wallet type; reverts with {IZrSign.ZrSignUnknownWalletType} otherwise.
@@ -161,16 +200,24 @@ library ZrSignStorageLib {
     function openRequestError(
         ZrSignStorage storage $,
         uint256 requestId,
-        IZrSign.Request calldata request,
+        IZrSign.Request memory request,
         bool reclaiming
     ) internal view returns (bytes memory) {
         bytes32 stored = $.commitments[requestId];
-        IZrSign.RequestStatus state = status(stored);
-        if (state == IZrSign.RequestStatus.None) return err(IZrSign.ZrSignUnknownRequest.selector, requestId);
-        if (state != IZrSign.RequestStatus.Open) {
-            return err(IZrSign.ZrSignRequestNotOpen.selector, requestId, uint8(state));
+        // A word equal to a record's keccak256 is an open request's commitment (never 0 nor a terminal marker); any
+        // other word says why the record cannot settle.
+        if (stored != hash(request)) {
+            IZrSign.RequestStatus state = status(stored);
+            if (state == IZrSign.RequestStatus.None) {
+                // A cleared word is an answered request if its id was assigned (one more read, on this path only).
+                if (!assigned($, requestId)) return err(IZrSign.ZrSignUnknownRequest.selector, requestId);
+                state = IZrSign.RequestStatus.Answered;
+            }
+            if (state != IZrSign.RequestStatus.Open) {
+                return err(IZrSign.ZrSignRequestNotOpen.selector, requestId, uint8(state));
+            }
+            return err(IZrSign.ZrSignRequestMismatch.selector, requestId);
         }
-        if (stored != hashCalldata(request)) return err(IZrSign.ZrSignRequestMismatch.selector, requestId);
         if (reclaiming) {
             if (block.number <= request.deadline && !isStopped($, request)) {
                 return err(IZrSign.ZrSignRequestNotExpired.selector, requestId, request.deadline);
@@ -184,24 +231,108 @@ library ZrSignStorageLib {
     /// @notice Whether a registry change stopped the request since it was made: a key request's wallet type is no
     /// longer supported, or a sign request's (wallet type, chain) pairing is no longer allowed (removing either side
     /// clears it). A stopped request cannot be answered and can be reclaimed at once.
-    function isStopped(ZrSignStorage storage $, IZrSign.Request calldata request) internal view returns (bool) {
+    function isStopped(ZrSignStorage storage $, IZrSign.Request memory request) internal view returns (bool) {
         if (request.kind == IZrSign.RequestKind.Key) return !$.walletTypes[request.walletTypeId].supported;
         return !$.pairings[request.walletTypeId][request.dstChainId].allowed;
     }
 
-    /// @notice keccak256(abi.encode(request)) of a calldata record: a static struct's calldata layout is its ABI
-    /// encoding, so the 13 words are copied as is (dirty words cannot match a commitment of clean values).
-    function hashCalldata(IZrSign.Request calldata request) internal pure returns (bytes32 h) {
+    /// @notice A calldata record copied to memory as is: a static struct's calldata layout is its ABI encoding, the
+    /// 13 words of its memory layout. Its members are not validated here: every settling path first checks
+    /// {hash} against the stored commitment, which dirty words (an enum or address out of range) cannot match.
+    function load(IZrSign.Request calldata request) internal pure returns (IZrSign.Request memory r) {
         assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            calldatacopy(ptr, request, REQUEST_SIZE)
-            h := keccak256(ptr, REQUEST_SIZE)
+            r := mload(0x40)
+            calldatacopy(r, request, REQUEST_SIZE)
+            mstore(0x40, add(r, REQUEST_SIZE))
         }
     }
 
-    /// @notice Removes `amount` from the escrow total.
+    /// @notice keccak256(abi.encode(request)) of a memory record: its 13 static members are 13 consecutive words.
+    function hash(IZrSign.Request memory request) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            h := keccak256(request, REQUEST_SIZE)
+        }
+    }
+
+    /// @notice Records the release of answered escrow: `service` becomes protocol fees, `gas` claimable (its owner's
+    /// balance is credited by the caller). One read and one write of {Settled}.
+    function settle(ZrSignStorage storage $, uint256 service, uint256 gas) internal {
+        Settled memory st = $.settled;
+        // forge-lint: disable-next-line(unsafe-typecast) sums of one call's uint96 escrows, far below 2^120
+        st.service += uint120(service);
+        // forge-lint: disable-next-line(unsafe-typecast) as above
+        st.gas += uint120(gas);
+        st.live = 1;
+        $.settled = st;
+    }
+
+    /// @notice Moves {Settled} and the requests' {Requests.escrowAdded} into the totals and the protocol fees (no
+    /// change to any derived figure).
+    function fold(ZrSignStorage storage $) internal {
+        Settled memory st = $.settled;
+        Requests memory w = $.requests;
+        if (st.service == 0 && st.gas == 0 && w.escrowAdded == 0) return;
+        Totals memory totals = $.totals;
+        // The new stored escrow is the escrow of the open requests, bounded by the balance (spec §6).
+        totals.totalEscrow = SafeCast.toUint96(uint256(totals.totalEscrow) + w.escrowAdded - st.service - st.gas);
+        totals.totalClaimable += SafeCast.toUint96(st.gas);
+        $.totals = totals;
+        if (w.escrowAdded != 0) $.requests.escrowAdded = 0;
+        if (st.service != 0 || st.gas != 0) {
+            $.protocolFees += st.service;
+            $.settled = Settled(0, 0, 1);
+        }
+    }
+
+    /// @notice The request word as a request uses it: the stored word once live, else (the first request after an
+    /// upgrade from a release without it, or on a new deployment) the counter and key fee copied from {Config} and
+    /// {Totals} (read on that one request only), with nothing escrowed in it yet. `cfg` is the caller's copy of
+    /// {Config}.
+    function liveRequests(ZrSignStorage storage $, Config memory cfg) internal view returns (Requests memory w) {
+        w = $.requests;
+        if (w.nextId == 0) (w.nextId, w.keyMpcFee) = (cfg.nextRequestId, $.totals.keyMpcFee); // escrowAdded is 0
+    }
+
+    /// @notice `$.requests = w` as ONE write of the packed word (nextId | escrowAdded << 64 | keyMpcFee << 192).
+    function storeRequests(ZrSignStorage storage $, Requests memory w) internal {
+        Requests storage r = $.requests;
+        (uint256 id, uint256 added, uint256 fee) = (w.nextId, w.escrowAdded, w.keyMpcFee);
+        assembly ("memory-safe") {
+            sstore(r.slot, or(or(id, shl(64, added)), shl(192, fee)))
+        }
+    }
+
+    /// @notice The id the next request will get (see {Requests.nextId}).
+    function nextId(ZrSignStorage storage $) internal view returns (uint256 id) {
+        id = $.requests.nextId;
+        if (id == 0) id = $.config.nextRequestId;
+    }
+
+    /// @notice Σ escrow of open requests.
+    function escrow(ZrSignStorage storage $) internal view returns (uint256) {
+        Settled memory st = $.settled;
+        return uint256($.totals.totalEscrow) + $.requests.escrowAdded - st.service - st.gas;
+    }
+
+    /// @notice Σ claimable balances.
+    function claimableTotal(ZrSignStorage storage $) internal view returns (uint256) {
+        return uint256($.totals.totalClaimable) + $.settled.gas;
+    }
+
+    /// @notice The protocol fee balance.
+    function fees(ZrSignStorage storage $) internal view returns (uint256) {
+        return $.protocolFees + $.settled.service;
+    }
+
+    /// @notice Removes `amount` (the escrow of one open request) from the escrow total: from {Requests.escrowAdded}
+    /// as far as it goes, the rest from {Totals.totalEscrow} (their sum covers every open request's escrow, so
+    /// neither part underflows).
     function release(ZrSignStorage storage $, uint256 amount) internal {
-        $.totals.totalEscrow -= SafeCast.toUint96(amount); // amount ≤ totalEscrow: it was escrowed
+        uint256 added = $.requests.escrowAdded;
+        uint256 fromAdded = amount < added ? amount : added;
+        // forge-lint: disable-next-line(unsafe-typecast) fromAdded ≤ added, a uint128
+        if (fromAdded != 0) $.requests.escrowAdded = uint128(added - fromAdded);
+        if (amount > fromAdded) $.totals.totalEscrow -= SafeCast.toUint96(amount - fromAdded);
     }
 
     /// @notice Credits `amount` (taken from escrow) to `account`'s claimable balance.
@@ -233,8 +364,22 @@ library ZrSignStorageLib {
         }
     }
 
-    /// @notice The status of a commitment word: 0 = None, 2/3/4 = terminal markers, anything else an open request's
-    /// commitment.
+    /// @notice Whether `requestId` was ever assigned to a request (ids run from 1 to nextRequestId - 1).
+    function assigned(ZrSignStorage storage $, uint256 requestId) internal view returns (bool) {
+        return requestId != 0 && requestId < nextId($);
+    }
+
+    /// @notice A request's status from its word: an answer clears the word (`delete`, for the EIP-3529 refund), so a
+    /// zero word is `Answered` for an assigned id (every request stores a non-zero keccak256 commitment when it is
+    /// made, and only an answer sets it back to zero) and `None` otherwise.
+    function statusOf(ZrSignStorage storage $, uint256 requestId) internal view returns (IZrSign.RequestStatus) {
+        bytes32 word = $.commitments[requestId];
+        if (word == 0) return assigned($, requestId) ? IZrSign.RequestStatus.Answered : IZrSign.RequestStatus.None;
+        return status(word);
+    }
+
+    /// @notice The status of a non-zero commitment word (zero reads `None`; see {statusOf}): 2/3/4 = terminal markers
+    /// (2 = Answered as stored before answers cleared the word), anything else an open request's commitment.
     function status(bytes32 word) internal pure returns (IZrSign.RequestStatus) {
         if (word == 0) return IZrSign.RequestStatus.None;
         if (word == ANSWERED) return IZrSign.RequestStatus.Answered;

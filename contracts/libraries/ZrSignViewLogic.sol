@@ -5,7 +5,7 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IZrSign} from "../interfaces/IZrSign.sol";
 import {BitcoinAddress} from "./BitcoinAddress.sol";
 import {KeyDerivation} from "./KeyDerivation.sol";
-import {Config, Chain, RootKey, StoredKey, ZrSignStorage, ZrSignStorageLib} from "./ZrSignStorage.sol";
+import {Config, Chain, RootKey, Settled, StoredKey, ZrSignStorage, ZrSignStorageLib} from "./ZrSignStorage.sol";
 
 /// @title ZrSignViewLogic — the bodies of ZrSign's cold views (fee quotes, key listings, v1 string views)
 /// @notice An external library reached by DELEGATECALL: it reads the proxy's storage and must be linked into
@@ -20,7 +20,7 @@ library ZrSignViewLogic {
     /// same for every registered wallet type.
     /// @dev Reverts with {IZrSign.ZrSignInvalidOptions} or {IZrSign.ZrSignUnknownWalletType}.
     function keyFee(bytes32 walletTypeId, uint8 options) external view returns (uint256 total) {
-        ZrSignStorageLib.layout().supportedWalletType(walletTypeId);
+        ZrSignStorageLib.layout().requireSupported(walletTypeId);
         (,, total) = estimateFee(options, 0);
     }
 
@@ -95,7 +95,7 @@ library ZrSignViewLogic {
 
     /// @notice v1: the request's registry entry — its {IZrSign.RequestStatus} as a number; value not stored (0).
     function getRequestState(uint256 traceId) external view returns (IZrSign.ReqRegistry memory entry) {
-        entry.status = uint8(ZrSignStorageLib.status(ZrSignStorageLib.layout().commitments[traceId]));
+        entry.status = uint8(ZrSignStorageLib.layout().statusOf(traceId));
     }
 
     /// @notice v1: a supported wallet type's (purpose, coinType); (0, 0) otherwise.
@@ -141,13 +141,90 @@ library ZrSignViewLogic {
 
     /// @notice A request's status.
     function requestStatus(uint256 requestId) external view returns (IZrSign.RequestStatus) {
-        return ZrSignStorageLib.status(ZrSignStorageLib.layout().commitments[requestId]);
+        return ZrSignStorageLib.layout().statusOf(requestId);
     }
 
     /// @notice The stored commitment of an open request (zero otherwise).
     function requestCommitment(uint256 requestId) external view returns (bytes32 commitment) {
         commitment = ZrSignStorageLib.layout().commitments[requestId];
         if (ZrSignStorageLib.status(commitment) != IZrSign.RequestStatus.Open) commitment = 0;
+    }
+
+    /// @notice The status and (open) commitment of each of `requestIds`, in order.
+    function getRequestStates(uint256[] calldata requestIds)
+        external
+        view
+        returns (IZrSign.RequestState[] memory states)
+    {
+        ZrSignStorage storage $ = ZrSignStorageLib.layout();
+        uint256 next = $.nextId();
+        states = new IZrSign.RequestState[](requestIds.length);
+        for (uint256 i; i < requestIds.length; ++i) {
+            uint256 id = requestIds[i];
+            bytes32 word = $.commitments[id];
+            if (word == 0) {
+                // Cleared by an answer if the id was assigned (see {ZrSignStorageLib.statusOf}).
+                states[i].status = id != 0 && id < next ? IZrSign.RequestStatus.Answered : IZrSign.RequestStatus.None;
+                continue;
+            }
+            IZrSign.RequestStatus state = ZrSignStorageLib.status(word);
+            states[i] = IZrSign.RequestState(state, state == IZrSign.RequestStatus.Open ? word : bytes32(0));
+        }
+    }
+
+    /// @notice How many keys of the wallet type were requested for the owner (the next index).
+    function keyCount(address owner, bytes32 walletTypeId) external view returns (uint256) {
+        return ZrSignStorageLib.layout().keyCount[owner][walletTypeId];
+    }
+
+    /// @notice The current root key version (0 = none set).
+    function currentKeyVersion() external view returns (uint32) {
+        return ZrSignStorageLib.layout().config.currentKeyVersion;
+    }
+
+    /// @notice The id the next request will get.
+    function nextRequestId() public view returns (uint256) {
+        return ZrSignStorageLib.layout().nextId();
+    }
+
+    /// @notice An account's claimable balance.
+    function claimable(address account) external view returns (uint256) {
+        return ZrSignStorageLib.layout().claimable[account];
+    }
+
+    /// @notice v1: whether a wallet type is registered.
+    function isWalletTypeSupported(bytes32 walletTypeId) external view returns (bool) {
+        return ZrSignStorageLib.layout().walletTypes[walletTypeId].supported;
+    }
+
+    /// @notice v1: the last request id assigned (0 if none).
+    function getTraceId() external view returns (uint256) {
+        return nextRequestId() - 1;
+    }
+
+    /// @notice v1: the key request's MPC service fee per unit of options.
+    function getMPCFee() external view returns (uint256) {
+        return ZrSignStorageLib.layout().totals.keyMpcFee;
+    }
+
+    /// @notice v1: 100 + the gas buffer percentage.
+    function getRespGasPriceBuffer() external view returns (uint256) {
+        return 100 + uint256(ZrSignStorageLib.layout().config.gasBufferPct);
+    }
+
+    /// @notice The protocol fee balance (see {Settled}).
+    function protocolFees() external view returns (uint256) {
+        return ZrSignStorageLib.layout().fees();
+    }
+
+    /// @notice Σ escrow of open requests (see {Settled}).
+    function totalEscrow() external view returns (uint256) {
+        return ZrSignStorageLib.layout().escrow();
+    }
+
+    /// @notice Σ claimable balances (see {Settled}).
+    function totalClaimable() external view returns (uint256) {
+        return ZrSignStorageLib.layout().claimableTotal();
     }
 
     /// @notice The root key (x, y) of a version (zero if unset).

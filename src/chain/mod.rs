@@ -196,6 +196,9 @@ pub struct TxLookup {
     pub block_number: Option<u64>,
 }
 
+/// Most calls in one JSON-RPC batch of [`ChainRead::call_many`] (well under anvil's 2 MB request limit).
+pub const CALL_BATCH: usize = 500;
+
 /// How long [`ChainSubmit::send`] waits for a receipt.
 pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -269,6 +272,23 @@ pub trait ChainRead: Send + Sync {
     /// The priority fee per gas the node suggests (`eth_maxPriorityFeePerGas`).
     fn max_priority_fee(&self) -> impl Future<Output = ChainResult<u128>> + Send {
         async { Err(ChainError::Unsupported("priority fee suggestion")) }
+    }
+
+    /// Executes several calls against the latest state; one result per call, in order. A JSON-RPC chain
+    /// sends them in batches (one round trip per [`CALL_BATCH`] calls); the default runs them one by one.
+    fn call_many(&self, calls: &[Call]) -> impl Future<Output = ChainResult<Vec<ChainResult<Bytes>>>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(calls.len());
+            for call in calls {
+                out.push(self.call(call).await);
+            }
+            Ok(out)
+        }
+    }
+
+    /// The latest block's gas limit, `None` where the chain has no such limit to report.
+    fn block_gas_limit(&self) -> impl Future<Output = ChainResult<Option<u64>>> + Send {
+        async { Ok(None) }
     }
 
     /// Calls a view function and decodes its return value.

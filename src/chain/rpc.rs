@@ -28,8 +28,9 @@ pub const GAS_ESTIMATE_MARGIN_PCT: u64 = 130;
 /// The longest a single JSON-RPC request may take before it counts as a transport failure.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How often [`ChainSubmit::confirm`] looks for a receipt.
-pub const RECEIPT_POLL: Duration = Duration::from_millis(50);
+/// How often [`ChainSubmit::confirm`] looks for a receipt: short, so a receipt is seen within ~10 ms of its
+/// block (alloy's own watcher sleeps its 250 ms interval whenever the first look comes before the block).
+pub const RECEIPT_POLL: Duration = Duration::from_millis(10);
 
 /// A JSON-RPC chain, with the signers it sends from.
 #[derive(Clone)]
@@ -173,6 +174,35 @@ impl ChainRead for RpcChain {
 
     async fn call(&self, call: &Call) -> ChainResult<Bytes> {
         self.provider.call(Self::request(call)).await.map_err(|e| ChainError::from_rpc("eth_call", e))
+    }
+
+    async fn call_many(&self, calls: &[Call]) -> ChainResult<Vec<ChainResult<Bytes>>> {
+        let mut out = Vec::with_capacity(calls.len());
+        for chunk in calls.chunks(super::CALL_BATCH) {
+            let mut batch = alloy::rpc::client::BatchRequest::new(self.provider.client());
+            let mut waiters = Vec::with_capacity(chunk.len());
+            for call in chunk {
+                let params = (Self::request(call), BlockNumberOrTag::Latest);
+                let waiter = batch
+                    .add_call::<_, Bytes>("eth_call", &params)
+                    .map_err(|e| ChainError::from_rpc("eth_call batch", e))?;
+                waiters.push(waiter);
+            }
+            batch.send().await.map_err(|e| ChainError::from_rpc("eth_call batch", e))?;
+            for waiter in waiters {
+                out.push(waiter.await.map_err(|e| ChainError::from_rpc("eth_call", e)));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn block_gas_limit(&self) -> ChainResult<Option<u64>> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| ChainError::from_rpc("eth_getBlockByNumber", e))?;
+        Ok(block.map(|b| b.header.gas_limit))
     }
 
     async fn logs(&self, filter: &LogFilter) -> ChainResult<Vec<ChainLog>> {

@@ -5,7 +5,7 @@
 //! touching the derivation.
 
 use crate::protocol::{
-    KeyPath, PublicKey, WalletType,
+    InvalidPublicKey, KeyPath, PublicKey, WalletType,
     bitcoin::{Network, p2wpkh_address},
 };
 use alloy::primitives::{Address, B256, U256};
@@ -20,9 +20,9 @@ pub struct DerivedKey {
 }
 
 impl DerivedKey {
-    /// The key of `path` under `root` (no chain access).
-    pub fn derive(root: &PublicKey, path: KeyPath) -> Self {
-        Self { path, public_key: root.derive(&path) }
+    /// The key of `path` under `root` (no chain access); an error if the child is the identity point.
+    pub fn derive(root: &PublicKey, path: KeyPath) -> Result<Self, InvalidPublicKey> {
+        Ok(Self { path, public_key: root.derive(&path)? })
     }
 
     /// Its EVM address (the same on every EVM chain).
@@ -45,7 +45,7 @@ pub fn derive_address(
     owner: Address,
     wallet_type: B256,
     index: U256,
-) -> DerivedKey {
+) -> Result<DerivedKey, InvalidPublicKey> {
     DerivedKey::derive(root, KeyPath { evm_chain_id, proxy, owner, wallet_type_id: wallet_type, index })
 }
 
@@ -129,8 +129,9 @@ mod tests {
     fn derivation_matches_the_secret_side_and_formats_plug_in() {
         let root = RootSecret::from_seed("client address").expect("root");
         let (owner, proxy) = (Address::repeat_byte(2), Address::repeat_byte(3));
-        let key = derive_address(&root.public(), 31_337, proxy, owner, WalletType::EVM.id(), U256::from(4));
-        assert_eq!(key.evm_address(), root.child(&key.path).public().address());
+        let key =
+            derive_address(&root.public(), 31_337, proxy, owner, WalletType::EVM.id(), U256::from(4)).expect("key");
+        assert_eq!(key.evm_address(), root.child(&key.path).public().expect("key").address());
         let format = builtin_format(WalletType::EVM.id()).expect("EVM is built in");
         assert_eq!(key.address(format).expect("evm"), key.evm_address().to_checksum(None));
         let btc = builtin_format(WalletType::BITCOIN.id()).expect("bitcoin is built in");

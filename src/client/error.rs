@@ -21,6 +21,9 @@ pub enum ClientError {
         #[source]
         source: Box<ChainError>,
     },
+    /// The root key derives no key for the path (the identity point): no request can be answered with it.
+    #[error("no key derives there: {0}")]
+    NoDerivedKey(#[from] crate::protocol::InvalidPublicKey),
     /// A request transaction's receipt lacks the request event.
     #[error("transaction {tx_hash} has no {event} event")]
     MissingEvent {
@@ -204,6 +207,7 @@ impl ClientError {
             | Self::Verification { id, .. }
             | Self::Assemble { id, .. } => Some(*id),
             Self::MissingEvent { .. }
+            | Self::NoDerivedKey(_)
             | Self::NotASignatureKind(_)
             | Self::UnknownDestination { .. }
             | Self::NotEvmChain { .. }

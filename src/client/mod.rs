@@ -350,8 +350,14 @@ where
 
     /// The key `owner` gets at `index` of `wallet_type` under `root`, derived offline exactly as the contract
     /// derives it (this deployment's chain id and proxy are bound in). No chain access.
-    pub fn derive_address(&self, root: &PublicKey, owner: Address, wallet_type: B256, index: U256) -> DerivedKey {
-        derive_address(root, self.source.evm_chain_id(), self.proxy, owner, wallet_type, index)
+    pub fn derive_address(
+        &self,
+        root: &PublicKey,
+        owner: Address,
+        wallet_type: B256,
+        index: U256,
+    ) -> Result<DerivedKey, ClientError> {
+        Ok(derive_address(root, self.source.evm_chain_id(), self.proxy, owner, wallet_type, index)?)
     }
 
     /// The key fee of `wallet_type` at service level `options`.
@@ -501,8 +507,8 @@ where
             wallet_type_id: r.request.walletTypeId,
             index: r.request.walletIndex,
         };
-        let derived = DerivedKey::derive(&root, path);
         let verification = |message: String| ClientError::Verification { id, message };
+        let derived = DerivedKey::derive(&root, path).map_err(|e| verification(e.to_string()))?;
         let answered = <[u8; 64]>::try_from(public_key.as_ref())
             .map_err(|_| verification(format!("public key of {} bytes", public_key.len())))?;
         if answered != derived.public_key.xy() || address != derived.evm_address() {

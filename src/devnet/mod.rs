@@ -4,24 +4,19 @@
 //! and writes to `devnet.json`; [`demo`] walks the whole request story on it.
 
 pub mod demo;
+#[cfg(feature = "threshold")]
+pub mod threshold;
 
 use crate::{
     api::{ApiState, Health},
     chain::{AnvilChain, ChainError, RpcChain},
     contracts::Artifacts,
     deploy::{self, DeployError, DeployPlan, Deployment, Roles, WalletTypePlan},
-    mpc::{
-        KeyError,
-        keys::RootSecret,
-        threshold::{self, KeyShare, ThresholdError, check::RequestCheck},
-    },
+    mpc::{KeyError, keys::RootSecret},
     protocol::{Caip2, PublicKey, WalletType},
     relayer::{Destination, Relayer, RelayerConfig, RelayerError},
     responder::{Responder, ResponderConfig, ResponderError},
-    signer::{
-        MockSigner,
-        threshold::{LocalNode, ThresholdSigner},
-    },
+    signer::MockSigner,
     store::{Store, StoreError},
     toolchain::Toolchain,
 };
@@ -62,9 +57,10 @@ pub enum DevnetError {
     /// The root secret is unusable.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// The threshold network's shares are unusable.
+    /// The threshold network could not start.
+    #[cfg(feature = "threshold")]
     #[error(transparent)]
-    Threshold(#[from] ThresholdError),
+    Threshold(#[from] threshold::ThresholdNetError),
     /// The status API could not start.
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
@@ -104,10 +100,11 @@ pub struct DevnetOptions {
     pub anvil_args: Vec<String>,
     /// Where to serve the status API and the request explorer (`None`: no server).
     pub http: Option<SocketAddr>,
-    /// The threshold network's key shares (every party's, by index): the responder signs through a t-of-n
-    /// network of in-process nodes, each checking requests on its own connection to the source chain, instead
-    /// of the mock (`None`: the mock holds the root secret from `root_seed`).
-    pub threshold: Option<Vec<KeyShare>>,
+    /// The threshold network: the responder signs through t-of-n `zrsign mpc-node` processes of a network
+    /// directory, each checking requests on its own connection to the source chain, instead of the mock
+    /// (`None`: the mock holds the root secret from `root_seed`).
+    #[cfg(feature = "threshold")]
+    pub threshold: Option<threshold::ThresholdOptions>,
 }
 
 impl std::fmt::Debug for DevnetOptions {
@@ -119,8 +116,7 @@ impl std::fmt::Debug for DevnetOptions {
             .field("store_path", &self.store_path)
             .field("anvil_args", &self.anvil_args)
             .field("http", &self.http)
-            .field("threshold", &self.threshold.as_ref().map(|s| format!("{} parties", s.len())))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -133,6 +129,7 @@ impl Default for DevnetOptions {
             store_path: None,
             anvil_args: Vec::new(),
             http: None,
+            #[cfg(feature = "threshold")]
             threshold: None,
         }
     }
@@ -217,6 +214,9 @@ pub struct Devnet {
     pub health: Health,
     shutdown: CancellationToken,
     services: Vec<JoinHandle<()>>,
+    /// The threshold network's node processes (killed when the devnet is dropped, after its services).
+    #[cfg(feature = "threshold")]
+    pub mpc_nodes: Vec<crate::mpc::network::process::NodeProcess>,
 }
 
 /// Progress lines while starting (to stderr in the CLI).
@@ -245,11 +245,13 @@ impl Devnet {
         let [admin, mpc] = crate::chain::ChainSubmit::first_accounts(source.as_ref())?;
         let roles = Roles { admin, mpc, fee: admin, pauser: admin };
         let root = RootSecret::from_seed(&options.root_seed)?;
-        let root_public = match options.threshold.as_deref() {
-            Some([first, ..]) => threshold::root_public_key(first)?,
-            Some([]) => return Err(ThresholdError::Params("no key shares".into()).into()),
+        #[cfg(feature = "threshold")]
+        let root_public = match &options.threshold {
+            Some(network) => network.root()?,
             None => root.public(),
         };
+        #[cfg(not(feature = "threshold"))]
+        let root_public = root.public();
         // The one deployment plan (`zrsign deploy`'s and the script's), with the devnet's root key, fee and chains.
         let plan = DeployPlan {
             mpc: Some(mpc),
@@ -282,50 +284,49 @@ impl Devnet {
         let mut services = Vec::new();
         let responder_config = ResponderConfig::default();
         let (interval, stop) = (options.poll_interval, shutdown.clone());
-        match &options.threshold {
-            None => {
-                let signer = Arc::new(MockSigner::single(root.clone()));
-                let mut responder = Responder::new(
-                    source.clone(),
-                    signer,
-                    store.clone(),
-                    deployment.proxy,
-                    mpc,
-                    start_block,
-                    responder_config,
-                )
-                .await?
-                .with_health(health.register("responder"));
-                services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
-            }
-            Some(shares) => {
-                let signer = threshold_network(&source_node, deployment.proxy, root_public, shares).await?;
-                // The pool is topped up ahead of requests, so answering one costs a single round.
-                let (pool, pool_stop) = (signer.clone(), shutdown.clone());
-                services.push(tokio::spawn(async move {
-                    while !pool_stop.is_cancelled() {
-                        if let Err(e) = pool.fill_pool(PRESIGNATURE_POOL).await {
-                            tracing::warn!(error = %e, "presignature pool not refilled");
-                        }
-                        tokio::select! {
-                            () = pool_stop.cancelled() => break,
-                            () = tokio::time::sleep(interval) => {}
-                        }
-                    }
-                }));
-                let mut responder = Responder::new(
-                    source.clone(),
-                    signer,
-                    store.clone(),
-                    deployment.proxy,
-                    mpc,
-                    start_block,
-                    responder_config,
-                )
-                .await?
-                .with_health(health.register("responder"));
-                services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
-            }
+        #[cfg(feature = "threshold")]
+        let mut mpc_nodes = Vec::new();
+        #[cfg(feature = "threshold")]
+        if let Some(network) = &options.threshold {
+            let started = network.start(&source_node.endpoint(), deployment.proxy).await?;
+            mpc_nodes = started.nodes;
+            // The pool is topped up ahead of requests, so answering one costs a single round.
+            let (pool, pool_stop) = (started.signer.clone(), shutdown.clone());
+            services
+                .push(tokio::spawn(async move { pool.keep_pool_filled(threshold::POOL, interval, pool_stop).await }));
+            let mut responder = Responder::new(
+                source.clone(),
+                started.signer,
+                store.clone(),
+                deployment.proxy,
+                mpc,
+                start_block,
+                responder_config.clone(),
+            )
+            .await?
+            .with_health(health.register("responder"));
+            let stop = stop.clone();
+            services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
+        }
+        #[cfg(feature = "threshold")]
+        let mock = options.threshold.is_none();
+        #[cfg(not(feature = "threshold"))]
+        let mock = true;
+        if mock {
+            let signer = Arc::new(MockSigner::single(root.clone()));
+            let mut responder = Responder::new(
+                source.clone(),
+                signer,
+                store.clone(),
+                deployment.proxy,
+                mpc,
+                start_block,
+                responder_config,
+            )
+            .await?
+            .with_health(health.register("responder"));
+            let stop = stop.clone();
+            services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
         }
 
         let destinations = vec![
@@ -378,6 +379,8 @@ impl Devnet {
             health,
             shutdown,
             services,
+            #[cfg(feature = "threshold")]
+            mpc_nodes,
         })
     }
 
@@ -448,24 +451,4 @@ fn fresh_store_file(path: &std::path::Path) -> Result<(), DevnetError> {
         }
     }
     Ok(())
-}
-
-/// Presignatures the devnet's threshold network keeps ready.
-const PRESIGNATURE_POOL: usize = 4;
-
-/// A threshold network of in-process nodes, one per share, each with its own connection to the source chain.
-async fn threshold_network(
-    source_node: &AnvilChain,
-    proxy: Address,
-    root: PublicKey,
-    shares: &[KeyShare],
-) -> Result<Arc<ThresholdSigner<LocalNode<RpcChain>>>, DevnetError> {
-    use cggmp21::key_share::AnyKeyShare;
-    let mut nodes = Vec::with_capacity(shares.len());
-    for share in shares {
-        let chain = Arc::new(RpcChain::connect(&source_node.endpoint(), Vec::new()).await?);
-        nodes.push(Arc::new(LocalNode::new(share.clone(), RequestCheck::new(chain, proxy, 100_000))));
-    }
-    let t = shares.first().map_or(0, |s| s.min_signers());
-    Ok(Arc::new(ThresholdSigner::new(1, root, t, nodes)))
 }

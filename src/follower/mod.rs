@@ -135,6 +135,8 @@ pub struct Follower<C, E> {
     start_block: u64,
     next_block: u64,
     head: Option<u64>,
+    /// The earliest fork point found since [`take_fork`](Self::take_fork) was last called.
+    fork: Option<u64>,
 }
 
 impl<C: ChainRead, E> Follower<C, E> {
@@ -149,7 +151,7 @@ impl<C: ChainRead, E> Follower<C, E> {
         let Subscription { service, address, topics, decode, start_block } = subscription;
         let stream = StreamId { service, evm_chain_id: chain.evm_chain_id(), address };
         let next_block = store.init_position(&stream, start_block).await?;
-        Ok(Self { chain, store, stream, topics, decode, config, start_block, next_block, head: None })
+        Ok(Self { chain, store, stream, topics, decode, config, start_block, next_block, head: None, fork: None })
     }
 
     /// The next block to read.
@@ -181,12 +183,13 @@ impl<C: ChainRead, E> Follower<C, E> {
         Ok(block.map(|b| b.hash))
     }
 
-    /// Checks the last processed block against the chain; after a reorg, rewinds to the fork point.
-    async fn check_reorg(&mut self) -> Result<(), FollowError> {
+    /// Checks the last processed block against the chain; after a reorg, rewinds to the fork point and returns
+    /// it (the first block to read again).
+    pub async fn check_reorg(&mut self) -> Result<Option<u64>, FollowError> {
         let stored = self.store.recent_blocks(&self.stream, self.config.reorg_window.max(1)).await?;
-        let Some(&(last, last_hash)) = stored.first() else { return Ok(()) };
+        let Some(&(last, last_hash)) = stored.first() else { return Ok(None) };
         if self.hash_of(last).await? == Some(last_hash) {
-            return Ok(());
+            return Ok(None);
         }
         let mut fork_next = stored.last().map_or(self.start_block, |(n, _)| *n).max(self.start_block);
         for &(number, hash) in stored.iter().skip(1) {
@@ -199,12 +202,31 @@ impl<C: ChainRead, E> Follower<C, E> {
         metrics::counter!("zrsign_follower_reorgs_total", "service" => self.stream.service).increment(1);
         self.store.rewind(&self.stream, fork_next).await?;
         self.next_block = fork_next;
+        self.fork = Some(self.fork.map_or(fork_next, |f| f.min(fork_next)));
+        Ok(Some(fork_next))
+    }
+
+    /// The earliest fork point of the reorgs found since the last call (also those found inside
+    /// [`next_batch`](Self::next_batch)), if any.
+    pub fn take_fork(&mut self) -> Option<u64> {
+        self.fork.take()
+    }
+
+    /// Reads again from `next_block` (when it is before the next block to read): the consumer found that
+    /// something it did for earlier events was undone (e.g. its answer was reorged out, the request kept).
+    pub async fn rewind_to(&mut self, next_block: u64) -> Result<(), FollowError> {
+        let next_block = next_block.max(self.start_block);
+        if next_block < self.next_block {
+            tracing::warn!(stream = %self.stream.key(), rewind_to = next_block, "reading earlier events again");
+            self.store.rewind(&self.stream, next_block).await?;
+            self.next_block = next_block;
+        }
         Ok(())
     }
 
     /// Reads the next range of sealed blocks (at most `max_range`), or `None` when the follower is caught up.
     pub async fn next_batch(&mut self) -> Result<Option<Batch<E>>, FollowError> {
-        self.check_reorg().await?;
+        let _ = self.check_reorg().await?;
         let Some(head) = self.sealed_head().await? else { return Ok(None) };
         self.head = Some(head);
         metrics::gauge!("zrsign_follower_lag_blocks", "service" => self.stream.service).set(self.lag() as f64);

@@ -2,7 +2,7 @@
 //! the public derivation `R + tweak·G` ([`crate::protocol::derivation`]).
 
 use super::KeyError;
-use crate::protocol::{KeyPath, PublicKey};
+use crate::protocol::{InvalidPublicKey, KeyPath, PublicKey};
 use alloy::primitives::keccak256;
 use k256::{
     ProjectivePoint, Scalar, SecretKey,
@@ -53,9 +53,9 @@ impl RootSecret {
         Ok(Self(scalar))
     }
 
-    /// The root public key.
+    /// The root public key (never the identity: the secret is not zero).
     pub fn public(&self) -> PublicKey {
-        PublicKey((ProjectivePoint::GENERATOR * self.0).to_affine())
+        PublicKey::of_nonzero_secret(&self.0)
     }
 
     /// The child secret of a key path: `root + tweak mod n`.
@@ -70,14 +70,17 @@ pub struct ChildSecret(pub(crate) Scalar);
 
 impl fmt::Debug for ChildSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ChildSecret(address {})", self.public().address())
+        match self.public() {
+            Ok(public) => write!(f, "ChildSecret(address {})", public.address()),
+            Err(e) => write!(f, "ChildSecret({e})"),
+        }
     }
 }
 
 impl ChildSecret {
-    /// The child public key.
-    pub fn public(&self) -> PublicKey {
-        PublicKey((ProjectivePoint::GENERATOR * self.0).to_affine())
+    /// The child public key; a zero child secret (`root = −tweak`) has none (the identity point).
+    pub fn public(&self) -> Result<PublicKey, InvalidPublicKey> {
+        PublicKey::from_affine((ProjectivePoint::GENERATOR * self.0).to_affine())
     }
 
     /// As a k256 secret key (for signing).
@@ -108,6 +111,15 @@ mod tests {
             let p = path(index);
             assert_eq!(root.child(&p).public(), root.public().derive(&p));
         }
+    }
+
+    #[test]
+    fn a_zero_child_has_no_public_key() {
+        let p = path(3);
+        let root = RootSecret::from_scalar(-p.tweak()).expect("root");
+        assert!(root.child(&p).public().is_err());
+        assert!(root.public().derive(&p).is_err());
+        assert!(format!("{:?}", root.child(&p)).contains("identity"));
     }
 
     #[test]

@@ -10,6 +10,9 @@ pub enum KeyError {
     /// The root secret is not a valid non-zero secp256k1 scalar.
     #[error("invalid root secret: {0}")]
     InvalidRootSecret(String),
+    /// The key is the identity point (a zero child secret).
+    #[error(transparent)]
+    NoPublicKey(#[from] crate::protocol::InvalidPublicKey),
     /// Reading the root key file failed.
     #[error("{context}: {source}")]
     Io {
@@ -19,4 +22,7 @@ pub enum KeyError {
         source: std::io::Error,
     },
 }
+#[cfg(feature = "threshold")]
+pub mod network;
+#[cfg(feature = "threshold")]
 pub mod threshold;

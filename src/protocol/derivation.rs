@@ -16,7 +16,7 @@ pub const SECP256K1_N: U256 =
     alloy::primitives::uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);
 
 /// Where a key sits: the deployment (its chain's EVM chain id + proxy) and the key's coordinates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct KeyPath {
     /// `block.chainid` of the deployment's chain.
     pub evm_chain_id: u64,
@@ -39,9 +39,10 @@ impl KeyPath {
     }
 }
 
-/// A secp256k1 public key.
+/// A secp256k1 public key: a point of the curve other than the identity (every constructor checks it, so its
+/// encodings never fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PublicKey(pub AffinePoint);
+pub struct PublicKey(AffinePoint);
 
 /// Why bytes are not a public key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,16 +58,38 @@ impl PublicKey {
             .ok_or_else(|| InvalidPublicKey("not on the curve".into()))
     }
 
-    /// The child public key `self + tweak·G` (what the contract checks, without any secret).
-    pub fn derive(&self, path: &KeyPath) -> PublicKey {
-        PublicKey((ProjectivePoint::from(self.0) + ProjectivePoint::GENERATOR * path.tweak()).to_affine())
+    /// A point as a public key; the identity (which has no encoding and no address) is rejected.
+    pub fn from_affine(point: AffinePoint) -> Result<Self, InvalidPublicKey> {
+        if point == AffinePoint::IDENTITY {
+            return Err(InvalidPublicKey("the identity point".into()));
+        }
+        Ok(Self(point))
+    }
+
+    /// `secret·G` for a secret the caller has checked is not zero (a non-zero scalar never gives the identity in a
+    /// group of prime order).
+    pub(crate) fn of_nonzero_secret(secret: &Scalar) -> Self {
+        Self((ProjectivePoint::GENERATOR * secret).to_affine())
+    }
+
+    /// The curve point.
+    pub fn point(&self) -> AffinePoint {
+        self.0
+    }
+
+    /// The child public key `self + tweak·G` (what the contract checks, without any secret). A root chosen as
+    /// `−tweak·G` derives the identity for that path: an error, not a key.
+    pub fn derive(&self, path: &KeyPath) -> Result<PublicKey, InvalidPublicKey> {
+        Self::from_affine((ProjectivePoint::from(self.0) + ProjectivePoint::GENERATOR * path.tweak()).to_affine())
+            .map_err(|_| InvalidPublicKey("the derived child is the identity point".into()))
     }
 
     /// Uncompressed, without the 0x04 prefix: `x ‖ y` (64 bytes), as `zrKeyRes` and `setRootKey` take it.
     pub fn xy(&self) -> [u8; 64] {
         let point = self.0.to_encoded_point(false);
         let mut out = [0u8; 64];
-        out.copy_from_slice(&point.as_bytes()[1..]);
+        // Not the identity (checked on construction): the encoding is 0x04 ‖ x ‖ y.
+        out.iter_mut().zip(point.as_bytes().iter().skip(1)).for_each(|(o, b)| *o = *b);
         out
     }
 
@@ -74,7 +97,7 @@ impl PublicKey {
     pub fn compressed(&self) -> [u8; 33] {
         let point = self.0.to_encoded_point(true);
         let mut out = [0u8; 33];
-        out.copy_from_slice(point.as_bytes());
+        out.iter_mut().zip(point.as_bytes()).for_each(|(o, b)| *o = *b);
         out
     }
 
@@ -114,8 +137,18 @@ mod tests {
     }
 
     #[test]
+    fn the_identity_is_a_typed_error_not_a_key() {
+        assert!(PublicKey::from_affine(AffinePoint::IDENTITY).is_err());
+        // A root of −tweak·G derives the identity for that path.
+        let p = path(7);
+        let root = PublicKey::from_affine((-(ProjectivePoint::GENERATOR * p.tweak())).to_affine()).expect("root");
+        assert_eq!(root.derive(&p), Err(InvalidPublicKey("the derived child is the identity point".into())));
+        assert!(root.derive(&path(8)).is_ok());
+    }
+
+    #[test]
     fn xy_round_trips_and_rejects_points_off_the_curve() {
-        let g = PublicKey(AffinePoint::GENERATOR);
+        let g = PublicKey::from_affine(AffinePoint::GENERATOR).expect("generator");
         assert_eq!(PublicKey::from_xy(&g.xy()), Ok(g));
         let mut off = g.xy();
         off[63] ^= 1;

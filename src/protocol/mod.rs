@@ -10,7 +10,7 @@ pub mod events;
 pub mod ids;
 pub mod signed_tx;
 
-pub use derivation::{KeyPath, PublicKey, SECP256K1_N};
+pub use derivation::{InvalidPublicKey, KeyPath, PublicKey, SECP256K1_N};
 pub use ids::{Caip2, WalletType, chain_key, wallet_type_id};
 
 /// Why the MPC network refuses a request (`zrReject`'s reason code).

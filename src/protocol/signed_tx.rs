@@ -135,8 +135,9 @@ mod tests {
         };
         let payload = tx.encoded_for_signing();
         let sig = crate::signer::mock::sign(&child, keccak256(&payload)).expect("sign");
-        let signed = assemble(&payload, &sig.as_bytes(), child.public().address(), 31_338).expect("assembled");
-        assert_eq!(signed.sender, child.public().address());
+        let signed =
+            assemble(&payload, &sig.as_bytes(), child.public().expect("key").address(), 31_338).expect("assembled");
+        assert_eq!(signed.sender, child.public().expect("key").address());
         assert_eq!((signed.nonce, signed.evm_chain_id, signed.max_fee_per_gas), (4, 31_338, 2_000_000_000));
         // rlp([nonce, gasPrice, gas, to, value, data, v, r, s]) with v = 35 + 2·chainId + parity.
         let mut body = &signed.raw[..];
@@ -160,7 +161,7 @@ mod tests {
         let tx = TxEip1559 { chain_id: 5, nonce: 1, gas_limit: 21_000, max_fee_per_gas: 3, ..Default::default() };
         let payload = tx.encoded_for_signing();
         let sig = crate::signer::mock::sign(&child, keccak256(&payload)).expect("sign").as_bytes();
-        let me = child.public().address();
+        let me = child.public().expect("key").address();
         assert!(assemble(&payload, &sig, me, 5).is_ok());
         assert_eq!(assemble(&payload, &sig, me, 6), Err(AssembleError::WrongChain { expected: 6, actual: Some(5) }));
         let other = Address::repeat_byte(9);

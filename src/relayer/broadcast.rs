@@ -26,6 +26,9 @@ use std::{sync::Arc, time::Duration};
 /// Broadcasts read per pass.
 const BATCH: u64 = 100;
 
+/// Most senders whose broadcasts step at once in one pass.
+pub const PIPELINE: usize = 32;
+
 /// Percentage a replacement's fee cap must exceed the pooled transaction's by (geth's and anvil's rule).
 pub const REPLACEMENT_BUMP_PCT: u128 = 10;
 
@@ -62,31 +65,57 @@ impl<D: ChainRead> Broadcaster<D> {
         self.chain.evm_chain_id()
     }
 
-    /// Acts on every due broadcast once; returns how many it looked at.
+    /// Acts on every due broadcast once; returns how many it looked at. Broadcasts are pipelined: those of
+    /// different senders step concurrently (at most [`PIPELINE`] senders at once), those of one sender in
+    /// nonce order, one after another (a node may refuse a nonce gap).
     pub async fn pass(&self) -> Result<usize, StoreError> {
+        use futures::StreamExt;
         let due = self.store.due_broadcasts(self.evm_chain_id(), now_ms(), BATCH).await?;
         let count = due.len();
-        for broadcast in due {
-            let id = broadcast.request_id;
-            let before = broadcast.status;
-            let after = self.step(broadcast).await;
-            if after.status != before {
-                tracing::info!(
-                    request = id,
-                    from = %before,
-                    to = %after.status,
-                    tx = %after.tx_hash,
-                    error = after.last_error.as_deref().unwrap_or(""),
-                    "relay status"
-                );
-                if after.status.is_success() && !before.is_success() && after.status != RelayState::Replaced {
-                    let seconds = (now_ms() - after.created_at).max(0) as f64 / 1_000.0;
-                    metrics::histogram!("zrsign_stage_seconds", "stage" => "relay_mined").record(seconds);
-                }
+        let mut by_sender: Vec<Vec<Broadcast>> = Vec::new();
+        for b in due {
+            match by_sender.iter_mut().find(|group| group[0].sender == b.sender) {
+                Some(group) => group.push(b),
+                None => by_sender.push(vec![b]),
             }
-            self.store.save_broadcast(after).await?;
         }
+        for group in &mut by_sender {
+            group.sort_by_key(|b| b.nonce);
+        }
+        let results: Vec<Result<(), StoreError>> = futures::stream::iter(by_sender)
+            .map(|group| async move {
+                for broadcast in group {
+                    self.step_and_save(broadcast).await?;
+                }
+                Ok(())
+            })
+            .buffer_unordered(PIPELINE)
+            .collect()
+            .await;
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
         Ok(count)
+    }
+
+    /// One step of `broadcast`, logged and saved.
+    async fn step_and_save(&self, broadcast: Broadcast) -> Result<(), StoreError> {
+        let id = broadcast.request_id;
+        let before = broadcast.status;
+        let after = self.step(broadcast).await;
+        if after.status != before {
+            tracing::info!(
+                request = id,
+                from = %before,
+                to = %after.status,
+                tx = %after.tx_hash,
+                error = after.last_error.as_deref().unwrap_or(""),
+                "relay status"
+            );
+            if after.status.is_success() && !before.is_success() && after.status != RelayState::Replaced {
+                let seconds = (now_ms() - after.created_at).max(0) as f64 / 1_000.0;
+                metrics::histogram!("zrsign_stage_seconds", "stage" => "relay_mined").record(seconds);
+            }
+        }
+        self.store.save_broadcast(after).await
     }
 
     /// The milliseconds until the next broadcast is due (at most the poll interval).

@@ -10,6 +10,7 @@
 //! receipt was not recorded (crash, RPC loss) is reconciled before anything new is sent.
 
 mod decide;
+mod reorged;
 mod send;
 
 use crate::{
@@ -165,6 +166,7 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
     /// Processes every sealed block once.
     pub async fn poll_once(&mut self) -> Result<PollReport, ResponderError> {
         self.reconcile_sent().await?;
+        self.recheck_answers().await?;
         let from = self.follower.next_block();
         let mut report = PollReport { blocks: (from, from.saturating_sub(1)), ..Default::default() };
         while let Some(batch) = self.follower.next_batch().await? {
@@ -223,15 +225,20 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
         let mut rejects = Vec::new();
         let inclusion =
             crate::chain::retry::retry(&self.config.retry, "inclusion block", || self.chain.inclusion_block()).await?;
-        for (event, block) in requests {
+        let checks = if requests.is_empty() {
+            Vec::new()
+        } else {
+            self.open_checks(&requests.iter().map(|(e, _)| e).collect::<Vec<_>>(), inclusion).await?
+        };
+        for ((event, block), check) in requests.into_iter().zip(checks) {
             records.push(record(&event, block, seen_at, self.chain.evm_chain_id(), self.proxy));
             metrics::counter!("zrsign_requests_seen_total", "kind" => kind_name(&event)).increment(1);
-            if !self.still_open(&event, inclusion).await? {
+            let Some(stopped) = check else {
                 report.not_open.push(event.id);
                 set(&mut records, event.id, RequestState::NotOpen, None);
                 continue;
-            }
-            match self.decide(&event).await? {
+            };
+            match self.decide(&event, stopped).await? {
                 Decision::Key(public_key) => {
                     signed(&mut records, event.id);
                     keys.push((event, public_key))

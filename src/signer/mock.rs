@@ -2,25 +2,44 @@
 //! memory; low-s; recovery id kept, so a signature serialises as 65 bytes `r ‖ s ‖ v`, v ∈ {27, 28}.
 
 use super::{SignError, SignItem, SignResult, Signer};
+use crate::protocol::KeyPath;
 use crate::{
     mpc::keys::{ChildSecret, RootSecret},
     protocol::PublicKey,
 };
 use alloy::primitives::{B256, Signature};
 use k256::ecdsa::SigningKey;
-use std::collections::BTreeMap;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+};
+
+/// Most child signing keys kept; past it the cache is emptied and refilled (a bound on memory, not a policy).
+pub const KEY_CACHE_LIMIT: usize = 65_536;
+
+/// Child signing keys by (key version, path): building one derives the child secret and, in k256, computes
+/// its public key (a scalar multiplication, about the cost of a signature), so a key that signs again is
+/// taken from here.
+type KeyCache = HashMap<(u32, KeyPath), SigningKey>;
 
 /// Root secrets by key version; signs on a blocking thread (it is CPU work, not I/O, but a batch of many items
-/// must not hold an async worker).
-#[derive(Clone, Debug)]
+/// must not hold an async worker). Clones share one cache of child keys.
+#[derive(Clone)]
 pub struct MockSigner {
     roots: BTreeMap<u32, RootSecret>,
+    keys: Arc<Mutex<KeyCache>>,
+}
+
+impl std::fmt::Debug for MockSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockSigner").field("roots", &self.roots).finish_non_exhaustive()
+    }
 }
 
 impl MockSigner {
     /// A signer holding `roots` by key version.
     pub fn new(roots: BTreeMap<u32, RootSecret>) -> Self {
-        Self { roots }
+        Self { roots, keys: Arc::default() }
     }
 
     /// A signer holding one root as version 1.
@@ -33,7 +52,29 @@ impl MockSigner {
             let refused = SignError::Refused(format!("key version {key_version} is not held by this signer"));
             return vec![Err(refused); items.len()];
         };
-        items.iter().map(|item| sign(&root.child(&item.path), item.digest)).collect()
+        // A poisoned lock only means another signing thread panicked mid-insert: the map is still valid.
+        let mut keys = self.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        items
+            .iter()
+            .map(|item| {
+                let cached = (key_version, item.path);
+                if let Some(key) = keys.get(&cached) {
+                    return sign_with(key, item.digest);
+                }
+                let key = signing_key(&root.child(&item.path))?;
+                let result = sign_with(&key, item.digest);
+                if keys.len() >= KEY_CACHE_LIMIT {
+                    keys.clear();
+                }
+                keys.insert(cached, key);
+                result
+            })
+            .collect()
+    }
+
+    /// Child keys currently cached.
+    pub fn cached_keys(&self) -> usize {
+        self.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
     }
 }
 
@@ -60,8 +101,17 @@ impl Signer for MockSigner {
 
 /// Signs `digest` with `secret`. The signature is normalised to low s (the contract rejects high s).
 pub fn sign(secret: &ChildSecret, digest: B256) -> SignResult {
+    sign_with(&signing_key(secret)?, digest)
+}
+
+/// The k256 signing key of `secret`.
+fn signing_key(secret: &ChildSecret) -> Result<SigningKey, SignError> {
     // Zero only if root + tweak ≡ 0 (mod n): probability 2^-256, reported rather than assumed away.
-    let key = SigningKey::from(secret.secret_key().ok_or_else(|| SignError::Refused("child secret is zero".into()))?);
+    Ok(SigningKey::from(secret.secret_key().ok_or_else(|| SignError::Refused("child secret is zero".into()))?))
+}
+
+/// Signs `digest` with `key`, normalised to low s.
+pub fn sign_with(key: &SigningKey, digest: B256) -> SignResult {
     let (signature, recovery) = key
         .sign_prehash_recoverable(digest.as_slice())
         .map_err(|e| SignError::Refused(format!("k256 refused to sign: {e}")))?;
@@ -99,7 +149,10 @@ mod tests {
             let digest = keccak256(i.to_be_bytes());
             let sig = sign(&child, digest).expect("sign");
             assert!(sig.s() <= half_n, "high s");
-            assert_eq!(sig.recover_address_from_prehash(&digest).expect("recover"), child.public().address());
+            assert_eq!(
+                sig.recover_address_from_prehash(&digest).expect("recover"),
+                child.public().expect("key").address()
+            );
             let bytes = sig.as_bytes();
             assert!(bytes[64] == 27 || bytes[64] == 28);
         }
@@ -114,9 +167,14 @@ mod tests {
         assert_eq!(results.len(), 10);
         for (item, result) in items.iter().zip(&results) {
             let sig = result.as_ref().expect("signed");
-            let expected = root.public().derive(&item.path).address();
+            let expected = root.public().derive(&item.path).expect("key").address();
             assert_eq!(sig.recover_address_from_prehash(&item.digest).expect("recover"), expected);
         }
+        assert_eq!(signer.cached_keys(), 10);
+        // Signed again from the cache (a clone shares it): the same, valid signatures.
+        let again = signer.clone().sign_batch(1, items.clone()).await;
+        assert_eq!(again, results);
+        assert_eq!(signer.cached_keys(), 10);
         let refused = signer.sign_batch(2, items[..2].to_vec()).await;
         assert!(refused.iter().all(|r| matches!(r, Err(SignError::Refused(_)))));
         assert_eq!(signer.root_public_key(1), Some(root.public()));

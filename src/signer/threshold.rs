@@ -27,7 +27,7 @@ use std::{
 };
 
 /// Why a node did not contribute.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum NodeError {
     /// The node is not reachable.
     #[error("node {0} is unreachable")]
@@ -38,7 +38,7 @@ pub enum NodeError {
         /// The node.
         node: u16,
         /// Why.
-        refusal: Refusal,
+        refusal: Box<Refusal>,
     },
     /// The node has no presignature of that id (used, or never made).
     #[error("node {node} has no presignature {id}")]
@@ -59,7 +59,7 @@ pub enum NodeError {
 }
 
 /// One signature share asked of a node.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PartialAsk {
     /// The root key version.
     pub key_version: u32,
@@ -77,15 +77,10 @@ pub trait NodeLink: Send + Sync {
     fn index(&self) -> u16;
     /// Whether the node answers.
     fn is_up(&self) -> impl Future<Output = bool> + Send;
-    /// The node joins presignature generation `id` as signer `position` of `set`; `delivery` carries the
-    /// session's messages (in-process sessions; a networked node relays them over its channel).
-    fn presign(
-        &self,
-        id: u64,
-        position: u16,
-        set: Vec<u16>,
-        delivery: local::Delivery<PresignMsg>,
-    ) -> impl Future<Output = Result<(), NodeError>> + Send;
+    /// The node joins presignature generation `id` by `set` (keygen indexes, ascending) and keeps its share of
+    /// the presignature; it returns when its share is made. The session's messages travel between the nodes
+    /// themselves (in-process, or over their mutual-TLS channels), never through the coordinator.
+    fn presign(&self, id: u64, set: Vec<u16>) -> impl Future<Output = Result<(), NodeError>> + Send;
     /// The node checks the request and issues its partial signature.
     fn partial(&self, ask: PartialAsk) -> impl Future<Output = Result<PartialSignature, NodeError>> + Send;
 }
@@ -97,17 +92,19 @@ pub struct LocalNode<C> {
     online: AtomicBool,
     presignatures: Mutex<HashMap<u64, Presignature>>,
     refusals: AtomicU64,
+    sessions: Arc<local::Hub<PresignMsg>>,
 }
 
 impl<C: ChainRead> LocalNode<C> {
-    /// A node with `share`, checking requests with `check`.
-    pub fn new(share: KeyShare, check: RequestCheck<C>) -> Self {
+    /// A node with `share`, checking requests with `check`; co-located nodes share one `sessions` hub.
+    pub fn new(share: KeyShare, check: RequestCheck<C>, sessions: Arc<local::Hub<PresignMsg>>) -> Self {
         Self {
             share: Arc::new(share),
             check,
             online: AtomicBool::new(true),
             presignatures: Mutex::new(HashMap::new()),
             refusals: AtomicU64::new(0),
+            sessions,
         }
     }
 
@@ -136,16 +133,61 @@ impl<C: ChainRead> LocalNode<C> {
 
     /// Checks `ask` on the source chain and, if an open request asks for it, issues the partial signature.
     pub async fn sign_share(&self, ask: &PartialAsk) -> Result<PartialSignature, NodeError> {
-        let node = self.share.i;
-        if let Err(refusal) = self.check.check(ask.key_version, &ask.item).await {
-            self.refusals.fetch_add(1, Ordering::SeqCst);
-            tracing::warn!(node, %refusal, "refusing to sign");
-            return Err(NodeError::Refused { node, refusal });
-        }
-        let presignature =
-            self.lock().remove(&ask.presignature).ok_or(NodeError::NoPresignature { node, id: ask.presignature })?;
-        Ok(threshold::partial_sign(presignature, &ask.item.path, ask.item.digest))
+        sign_share(self.share.i, &self.check, &self.presignatures, &self.refusals, ask).await
     }
+}
+
+/// What every node does when asked for a partial signature (in-process or networked): checks `ask` on the
+/// source chain through `check` and, only if an open request asks for it, consumes the presignature share and
+/// issues the partial signature. A refusal is counted in `refusals`; the presignature stays unused.
+pub async fn sign_share<C: ChainRead>(
+    node: u16,
+    check: &RequestCheck<C>,
+    presignatures: &Mutex<HashMap<u64, Presignature>>,
+    refusals: &AtomicU64,
+    ask: &PartialAsk,
+) -> Result<PartialSignature, NodeError> {
+    if let Err(refusal) = check.check(ask.key_version, &ask.item).await {
+        refusals.fetch_add(1, Ordering::SeqCst);
+        tracing::warn!(node, %refusal, "refusing to sign");
+        return Err(NodeError::Refused { node, refusal: Box::new(refusal) });
+    }
+    let presignature = presignatures
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(&ask.presignature)
+        .ok_or(NodeError::NoPresignature { node, id: ask.presignature })?;
+    Ok(threshold::partial_sign(presignature, &ask.item.path, ask.item.digest))
+}
+
+/// Runs this node's part of presignature generation `id` by `set` over `delivery`, off the async workers.
+pub async fn presign_share<D>(
+    share: Arc<KeyShare>,
+    id: u64,
+    set: Vec<u16>,
+    delivery: D,
+) -> Result<Presignature, NodeError>
+where
+    D: round_based::Delivery<PresignMsg> + Send + 'static,
+    D::Send: Send,
+    D::Receive: Send,
+{
+    let node = share.i;
+    let position = set_position(node, &set)?;
+    let eid = presign_eid(&share, id, &set);
+    let task =
+        threshold::off_runtime(async move { threshold::presign_party(&eid, position, &set, &share, delivery).await });
+    task.await
+        .map_err(|e| NodeError::Protocol { node, message: e.to_string() })?
+        .map_err(|e| NodeError::Protocol { node, message: e.to_string() })
+}
+
+/// `node`'s position in the signing set `set`.
+pub fn set_position(node: u16, set: &[u16]) -> Result<u16, NodeError> {
+    set.iter()
+        .position(|&i| i == node)
+        .map(|p| p as u16)
+        .ok_or_else(|| NodeError::Protocol { node, message: format!("not in the signing set {set:?}") })
 }
 
 impl<C: ChainRead + Send + Sync> NodeLink for LocalNode<C> {
@@ -157,27 +199,17 @@ impl<C: ChainRead + Send + Sync> NodeLink for LocalNode<C> {
         self.online.load(Ordering::SeqCst)
     }
 
-    async fn presign(
-        &self,
-        id: u64,
-        position: u16,
-        set: Vec<u16>,
-        delivery: local::Delivery<PresignMsg>,
-    ) -> Result<(), NodeError> {
+    async fn presign(&self, id: u64, set: Vec<u16>) -> Result<(), NodeError> {
         let node = self.share.i;
         if !self.is_up().await {
             return Err(NodeError::Unreachable(node));
         }
-        let share = self.share.clone();
-        let eid = presign_eid(&share, id, &set);
-        let task =
-            threshold::off_runtime(
-                async move { threshold::presign_party(&eid, position, &set, &share, delivery).await },
-            );
-        let presignature = task
-            .await
-            .map_err(|e| NodeError::Protocol { node, message: e.to_string() })?
-            .map_err(|e| NodeError::Protocol { node, message: e.to_string() })?;
+        let position = set_position(node, &set)?;
+        let delivery = self.sessions.join(id, set.len() as u16, position).ok_or_else(|| NodeError::Protocol {
+            node,
+            message: format!("already joined presignature session {id}"),
+        })?;
+        let presignature = presign_share(self.share.clone(), id, set, delivery).await?;
         self.lock().insert(id, presignature);
         Ok(())
     }
@@ -256,13 +288,9 @@ impl<N: NodeLink + 'static> ThresholdSigner<N> {
         let indexes: Vec<u16> = set.iter().map(|n| n.index()).collect();
         let runs = (0..count).map(|_| {
             let id = self.next_presignature.fetch_add(1, Ordering::SeqCst);
-            let sessions = local::session::<PresignMsg>(set.len() as u16);
             let indexes = indexes.clone();
             async move {
-                let joins =
-                    set.iter().zip(sessions).enumerate().map(|(position, (node, delivery))| {
-                        node.presign(id, position as u16, indexes.clone(), delivery)
-                    });
+                let joins = set.iter().map(|node| node.presign(id, indexes.clone()));
                 futures::future::try_join_all(joins).await.map(|_| id)
             }
         });
@@ -317,7 +345,7 @@ impl<N: NodeLink + 'static> ThresholdSigner<N> {
                 Err(e) => return Err(SignError::Transient(e.to_string())),
             }
         }
-        let child = self.root.derive(&item.path);
+        let child = self.root.derive(&item.path).map_err(|e| SignError::Refused(e.to_string()))?;
         threshold::combine(&shares, item.digest, &child).map_err(|e| SignError::Aborted(e.to_string()))
     }
 }
@@ -360,4 +388,25 @@ impl<N: NodeLink + 'static> Signer for ThresholdSigner<N> {
 /// Presignature ids start from the clock so a restarted client does not reuse a running node's ids.
 fn first_presignature_id() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+}
+
+impl<N: NodeLink + 'static> ThresholdSigner<N> {
+    /// Keeps the current signing set's pool at `target` presignatures until `stop`, checking every `interval`
+    /// (a failed refill is logged and retried: the nodes may be down).
+    pub async fn keep_pool_filled(
+        self: Arc<Self>,
+        target: usize,
+        interval: std::time::Duration,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
+        while !stop.is_cancelled() {
+            if let Err(e) = self.fill_pool(target).await {
+                tracing::warn!(error = %e, "presignature pool not refilled");
+            }
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
 }

@@ -292,35 +292,52 @@ impl Store {
 
     /// Transactions sent on `evm_chain_id` whose receipt was never recorded (after a crash or an RPC loss).
     pub async fn pending_sent(&self, evm_chain_id: u64) -> StoreResult<Vec<SentTx>> {
-        let chain = int("chain id", evm_chain_id)?;
+        Ok(self.sent_in_state(evm_chain_id, SentTxState::Pending, 0).await?.into_iter().map(|(s, _)| s).collect())
+    }
+
+    /// Transactions mined on `evm_chain_id` in block `from` or later, with that block: what a reorg from `from`
+    /// may have taken off the chain.
+    pub async fn mined_sent_since(&self, evm_chain_id: u64, from: u64) -> StoreResult<Vec<(SentTx, u64)>> {
+        self.sent_in_state(evm_chain_id, SentTxState::Mined, from).await
+    }
+
+    async fn sent_in_state(
+        &self,
+        evm_chain_id: u64,
+        state: SentTxState,
+        from_block: u64,
+    ) -> StoreResult<Vec<(SentTx, u64)>> {
+        let (chain, from_block) = (int("chain id", evm_chain_id)?, int("block", from_block)?);
         self.run(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT tx_hash, sender, nonce, purpose, request_ids FROM sent_txs
-                     WHERE evm_chain_id = ?1 AND status = 'pending' ORDER BY nonce",
+                    "SELECT tx_hash, sender, nonce, purpose, request_ids, COALESCE(block, 0) FROM sent_txs
+                     WHERE evm_chain_id = ?1 AND status = ?2 AND COALESCE(block, 0) >= ?3 ORDER BY nonce",
                 )
-                .map_err(Query::at("read pending"))?;
+                .map_err(Query::at("read sent"))?;
             let rows = stmt
-                .query_map([chain], |r| {
+                .query_map(params![chain, state.as_str(), from_block], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, i64>(2)?,
                         r.get::<_, String>(3)?,
                         r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
                     ))
                 })
-                .map_err(Query::at("read pending"))?;
+                .map_err(Query::at("read sent"))?;
             rows.map(|row| {
-                let (hash, sender, nonce, purpose, ids) = row.map_err(Query::at("read pending"))?;
-                Ok(SentTx {
+                let (hash, sender, nonce, purpose, ids, block) = row.map_err(Query::at("read sent"))?;
+                let sent = SentTx {
                     tx_hash: parse_b256("tx_hash", &hash)?,
                     evm_chain_id,
                     sender: parse_address("sender", &sender)?,
                     nonce: parse_u64("nonce", nonce)?,
                     purpose,
                     request_ids: serde_json::from_str(&ids).map_err(|_| Query::corrupt("request_ids", ids))?,
-                })
+                };
+                Ok((sent, parse_u64("block", block)?))
             })
             .collect()
         })

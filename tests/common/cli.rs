@@ -145,6 +145,14 @@ impl Service {
         format!("--- stdout\n{}--- stderr\n{}", read(&self.stdout), read(&self.stderr))
     }
 
+    /// Sends SIGKILL and reaps it (a crash: no shutdown path runs).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Sends SIGTERM and waits (with a deadline) for a clean exit; returns its exit code.
     pub fn terminate(&mut self, deadline: Duration) -> i32 {
         let Some(mut child) = self.child.take() else { return -1 };

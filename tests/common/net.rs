@@ -159,7 +159,7 @@ impl Net {
             index,
         };
         let secret = self.root.child(&path);
-        Key { index, address: secret.public().address(), secret }
+        Key { index, address: secret.public().expect("key").address(), secret }
     }
 
     /// Funds `account` on the destination chain.

@@ -477,14 +477,14 @@ impl Run<'_> {
             .or_else(|| self.model.stopped_error(id));
         if record.kind == RequestKind::Key {
             let wrong = self.f.root.child(&self.key_path(record.owner, record.walletIndex.to::<u64>() + 1));
-            let key = if corrupt == Corrupt::No { child.public() } else { wrong.public() };
+            let key = if corrupt == Corrupt::No { child.public() } else { wrong.public() }.expect("key");
             let predicted = match state {
                 Some(e) => Err(e),
                 None if corrupt != Corrupt::No => Err(zr!(ZrSignWrongDerivedKey {
-                    expected: child.public().address(),
-                    actual: wrong.public().address()
+                    expected: child.public().expect("key").address(),
+                    actual: wrong.public().expect("key").address()
                 })),
-                None => Ok(Some(child.public().address())),
+                None => Ok(Some(child.public().expect("key").address())),
             };
             return (Response::Key(bytes(key.xy().to_vec())), predicted);
         }
@@ -498,9 +498,10 @@ impl Run<'_> {
         let predicted = match (state, corrupt) {
             (Some(e), _) => Err(e),
             (None, Corrupt::No) => Ok(None),
-            (None, Corrupt::WrongKey) => {
-                Err(zr!(ZrSignWrongSigner { expected: record.signer, recovered: signer.public().address() }))
-            }
+            (None, Corrupt::WrongKey) => Err(zr!(ZrSignWrongSigner {
+                expected: record.signer,
+                recovered: signer.public().expect("key").address()
+            })),
             (None, Corrupt::HighS) => {
                 let high = SECP256K1_N - signature.s();
                 wire[32..64].copy_from_slice(&high.to_be_bytes::<32>());
@@ -550,8 +551,13 @@ impl Run<'_> {
         let record = self.model.record(id);
         match response {
             Response::Key(_) => {
-                let ours =
-                    self.f.root.public().derive(&self.key_path(record.owner, record.walletIndex.to::<u64>())).address();
+                let ours = self
+                    .f
+                    .root
+                    .public()
+                    .derive(&self.key_path(record.owner, record.walletIndex.to::<u64>()))
+                    .expect("key")
+                    .address();
                 let call = IZrSign::derivedAddressCall {
                     owner: record.owner,
                     walletTypeId: record.walletTypeId,
@@ -611,6 +617,7 @@ impl Run<'_> {
                             .root
                             .child(&self.key_path(record.owner, record.walletIndex.to::<u64>()))
                             .public()
+                            .expect("key")
                             .address()
                     });
                     scratch.answer(id, f.mpc, key);

@@ -14,7 +14,8 @@ contract AdminTest is ZrSignBase {
             keccak256(abi.encode(uint256(keccak256("zrsign.storage.ZrSign")) - 1)) & ~bytes32(uint256(0xff));
         assertEq(zr.STORAGE_SLOT(), expected);
         // The hot config slot (first word): uint24 key gas, uint24 sign gas, uint8 buffer, uint24 TTL, uint64
-        // nextRequestId, uint64 minGasPrice, uint32 current key version.
+        // nextRequestId (the counter until the first request moves it into the request word), uint64 minGasPrice,
+        // uint32 current key version.
         uint256 word = uint256(vm.load(address(zr), expected));
         assertEq(word & type(uint24).max, KEY_GAS);
         assertEq((word >> 24) & type(uint24).max, SIGN_GAS);
@@ -23,6 +24,17 @@ contract AdminTest is ZrSignBase {
         assertEq((word >> 80) & type(uint64).max, zr.nextRequestId());
         assertEq((word >> 144) & type(uint64).max, 0);
         assertEq((word >> 208) & type(uint32).max, zr.currentKeyVersion());
+    }
+
+    function test_setKeyMpcFee_onceRequestsLiveChargesTheNewFee() public {
+        _requestKey(alice); // the first request makes the request word live (its key fee copied from the totals)
+        vm.prank(admin);
+        zr.setKeyMpcFee(2 * MPC_FEE);
+        assertEq(zr.feeConfig().keyMpcFee, 2 * MPC_FEE);
+        assertEq(zr.getMPCFee(), 2 * MPC_FEE);
+        (, IZrSign.Request memory r) = _requestKey(bob);
+        assertEq(r.serviceFee, 2 * MPC_FEE);
+        assertEq(zr.keyFee(EVM, 1), uint256(r.serviceFee) + r.gasFee);
     }
 
     function test_initialize_defaults() public view {

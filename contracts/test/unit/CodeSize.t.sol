@@ -59,6 +59,18 @@ contract CodeSizeTest is Test {
         assertEq(ZrSignViewLogic.rootKey.selector, IZrSign.rootKey.selector);
         assertEq(ZrSignViewLogic.requestStatus.selector, IZrSign.requestStatus.selector);
         assertEq(ZrSignViewLogic.requestCommitment.selector, IZrSign.requestCommitment.selector);
+        assertEq(ZrSignViewLogic.getRequestStates.selector, IZrSign.getRequestStates.selector);
+        assertEq(ZrSignViewLogic.protocolFees.selector, IZrSign.protocolFees.selector);
+        assertEq(ZrSignViewLogic.totalEscrow.selector, IZrSign.totalEscrow.selector);
+        assertEq(ZrSignViewLogic.totalClaimable.selector, IZrSign.totalClaimable.selector);
+        assertEq(ZrSignViewLogic.keyCount.selector, IZrSign.keyCount.selector);
+        assertEq(ZrSignViewLogic.currentKeyVersion.selector, IZrSign.currentKeyVersion.selector);
+        assertEq(ZrSignViewLogic.nextRequestId.selector, IZrSign.nextRequestId.selector);
+        assertEq(ZrSignViewLogic.claimable.selector, IZrSign.claimable.selector);
+        assertEq(ZrSignViewLogic.isWalletTypeSupported.selector, IZrSign.isWalletTypeSupported.selector);
+        assertEq(ZrSignViewLogic.getTraceId.selector, IZrSign.getTraceId.selector);
+        assertEq(ZrSignViewLogic.getMPCFee.selector, IZrSign.getMPCFee.selector);
+        assertEq(ZrSignViewLogic.getRespGasPriceBuffer.selector, IZrSign.getRespGasPriceBuffer.selector);
         assertEq(ZrSignViewLogic.feeConfig.selector, IZrSign.feeConfig.selector);
         assertEq(ZrSignViewLogic.walletType.selector, IZrSign.walletType.selector);
         assertEq(ZrSignViewLogic.chain.selector, IZrSign.chain.selector);

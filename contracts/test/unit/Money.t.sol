@@ -142,6 +142,60 @@ contract MoneyTest is ZrSignBase {
         _assertConservation(zr);
     }
 
+    /// @dev Answers record their released escrow in one word (Settled): the three totals stay exact before and after a
+    /// withdrawal folds it into the stored fields, and answers after a fold still settle.
+    function test_settled_foldKeepsTotalsExact() public {
+        (uint256 id, IZrSign.Request memory r) = _requestKey(alice);
+        (uint256 id2, IZrSign.Request memory r2) = _requestKey(alice);
+        uint256 escrow = zr.totalEscrow();
+        uint256 claimableTotal = zr.totalClaimable();
+        uint256 fees = zr.protocolFees();
+        _answerKey(id, r);
+        assertEq(zr.totalEscrow(), escrow - r.serviceFee - r.gasFee);
+        assertEq(zr.totalClaimable(), claimableTotal + r.gasFee);
+        assertEq(zr.protocolFees(), fees + r.serviceFee);
+        uint256 paid = zr.claimable(mpc);
+        vm.prank(mpc);
+        zr.withdraw(); // more than the stored claimable total: folds
+        assertEq(zr.totalEscrow(), escrow - r.serviceFee - r.gasFee);
+        assertEq(zr.totalClaimable(), claimableTotal + r.gasFee - paid);
+        assertEq(zr.protocolFees(), fees + r.serviceFee);
+        _assertConservation(zr);
+        _answerKey(id2, r2);
+        assertEq(zr.totalEscrow(), escrow - r.serviceFee - r.gasFee - r2.serviceFee - r2.gasFee);
+        assertEq(zr.protocolFees(), fees + r.serviceFee + r2.serviceFee);
+        vm.prank(feeCollector);
+        zr.withdrawFees(bob, fees + r.serviceFee + r2.serviceFee); // folds, then pays every fee
+        assertEq(zr.protocolFees(), 0);
+        _assertConservation(zr);
+    }
+
+    function test_reclaim_releasesNewEscrowThenFolded() public {
+        // A: a large key request whose escrow a fee withdrawal folds into the stored total.
+        (uint256 idA, IZrSign.Request memory a) = _requestKeyFor(alice, alice, EVM, 3);
+        (uint256 idC, IZrSign.Request memory c) = _requestKey(alice);
+        _answerKey(idC, c);
+        vm.prank(feeCollector);
+        zr.withdrawFees(bob, c.serviceFee); // folds the request word's escrow and Settled
+        // B: a smaller request, its escrow in the request word only.
+        (uint256 idB, IZrSign.Request memory b) = _requestKey(bob);
+        uint256 feeA = uint256(a.serviceFee) + a.gasFee;
+        uint256 feeB = uint256(b.serviceFee) + b.gasFee;
+        assertGt(feeA, feeB);
+        assertEq(zr.totalEscrow(), feeA + feeB);
+        vm.roll(uint256(b.deadline) + 1);
+        zr.reclaim(idA, a); // B's part of the request word first, the rest from the stored total
+        assertEq(zr.totalEscrow(), feeB);
+        assertEq(zr.claimable(alice), feeA);
+        _assertConservation(zr);
+        vm.expectRevert(IZrSign.ZrSignNoSurplus.selector);
+        vm.prank(feeCollector);
+        zr.sweepSurplus(bob); // the request word's escrow counts as accounted ether
+        zr.reclaim(idB, b);
+        assertEq(zr.totalEscrow(), 0);
+        _assertConservation(zr);
+    }
+
     function test_RevertWhen_withdrawNothing() public {
         vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignNothingToWithdraw.selector, bob));
         vm.prank(bob);

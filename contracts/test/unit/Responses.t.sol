@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ZrSignBase} from "../utils/ZrSignBase.sol";
 import {IZrSign} from "../../interfaces/IZrSign.sol";
+import {PackedSign} from "../helpers/PackedSign.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 
@@ -208,6 +209,73 @@ contract ResponsesErrorsTest is ZrSignBase {
         assertEq(zr.protocolFees(), protocolBefore + req.serviceFee + r3.serviceFee);
         assertEq(zr.claimable(mpc), mpcBefore + req.gasFee + r3.gasFee);
         _assertConservation(zr);
+    }
+
+    /// @dev The packed form runs the same checks as zrSignResBatch: a high-s signature, a replay and a record
+    /// whose re-supplied fields differ from the committed ones (here its owner would differ) are skipped.
+    function test_zrSignResPacked_partialSuccess() public {
+        (uint256 id2, IZrSign.Request memory r2) = _signHashRequest(alice, index, keccak256("two"));
+        (uint256 id3, IZrSign.Request memory r3) = _signHashRequest(alice, index, keccak256("three"));
+        (uint256 id4, IZrSign.Request memory r4) = _signHashRequest(alice, index, keccak256("four"));
+        (bytes32 r, bytes32 s, uint8 v) = _split(_signatureFor(r2));
+        bytes memory sig4 = _signatureFor(r4);
+        r4.requester = bob; // the packed record's owner follows its requester: both differ from the commitment
+        bytes memory items = bytes.concat(
+            PackedSign.item(id, req, _signatureFor(req)),
+            PackedSign.item(id2, r2, abi.encodePacked(r, bytes32(N - uint256(s)), v == 27 ? 28 : 27)),
+            PackedSign.item(id, req, _signatureFor(req)), // duplicate
+            PackedSign.item(id3, r3, _signatureFor(r3)),
+            PackedSign.item(id4, r4, sig4)
+        );
+        assertEq(items.length, 5 * 279);
+        uint256 protocolBefore = zr.protocolFees();
+        uint256 mpcBefore = zr.claimable(mpc);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrSignResponded(id, req.signer, req.digest, _signatureFor(req));
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(id2, IZrSign.ZrSignSignatureHighS.selector);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(id, IZrSign.ZrSignRequestNotOpen.selector);
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrSignResponded(id3, r3.signer, r3.digest, _signatureFor(r3));
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(id4, IZrSign.ZrSignRequestMismatch.selector);
+        vm.prank(mpc);
+        assertEq(zr.zrSignResPacked(items), 2);
+        assertEq(uint8(zr.requestStatus(id)), uint8(IZrSign.RequestStatus.Answered));
+        assertEq(uint8(zr.requestStatus(id2)), uint8(IZrSign.RequestStatus.Open));
+        assertEq(uint8(zr.requestStatus(id4)), uint8(IZrSign.RequestStatus.Open));
+        assertEq(zr.protocolFees(), protocolBefore + req.serviceFee + r3.serviceFee);
+        assertEq(zr.claimable(mpc), mpcBefore + req.gasFee + r3.gasFee);
+        _assertConservation(zr);
+    }
+
+    function test_zrSignResPacked_skipsKeyRequestsAndWrongSigner() public {
+        (uint256 k, IZrSign.Request memory rk) = _requestKey(bob);
+        (uint256 id2, IZrSign.Request memory r2) = _signHashRequest(alice, index, keccak256("two"));
+        bytes memory items = bytes.concat(
+            PackedSign.item(k, rk, new bytes(65)), PackedSign.item(id2, r2, _sign(uint256(keccak256("x")), r2.digest))
+        );
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(k, IZrSign.ZrSignWrongRequestKind.selector); // a key request (owner = payer)
+        vm.expectEmit(address(zr));
+        emit IZrSign.ZrResponseSkipped(id2, IZrSign.ZrSignWrongSigner.selector);
+        vm.prank(mpc);
+        assertEq(zr.zrSignResPacked(items), 0);
+    }
+
+    function test_RevertWhen_zrSignResPackedLengthNotWhole() public {
+        bytes memory items = bytes.concat(PackedSign.item(id, req, _signatureFor(req)), hex"00");
+        vm.prank(mpc);
+        vm.expectRevert(abi.encodeWithSelector(IZrSign.ZrSignInvalidPackedLength.selector, items.length));
+        zr.zrSignResPacked(items);
+        bytes memory unauthorized =
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, alice, zr.MPC_ROLE());
+        vm.prank(alice);
+        vm.expectRevert(unauthorized);
+        zr.zrSignResPacked("");
+        vm.prank(mpc);
+        assertEq(zr.zrSignResPacked(""), 0, "no items, nothing answered");
     }
 
     function test_zrKeyResBatch_partialSuccess() public {

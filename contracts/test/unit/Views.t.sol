@@ -155,6 +155,49 @@ contract ViewsTest is ZrSignBase {
         assertEq(zr.getRequestState(reclaimed).status, 4);
     }
 
+    /// @dev The batched view reads each id as requestStatus and requestCommitment do, in the order given.
+    function test_getRequestStates_matchesSingleViews() public {
+        (uint256 open, IZrSign.Request memory ro) = _requestKey(alice);
+        (uint256 answered, IZrSign.Request memory ra) = _requestKey(alice);
+        _answerKey(answered, ra);
+        (uint256 rejected, IZrSign.Request memory rr) = _requestKey(alice);
+        vm.prank(mpc);
+        zr.zrReject(rejected, rr, 1);
+        (uint256 reclaimed, IZrSign.Request memory rc) = _requestKey(alice);
+        vm.roll(uint256(rc.deadline) + 1);
+        zr.reclaim(reclaimed, rc);
+
+        uint256[] memory ids = new uint256[](7);
+        (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6]) = (reclaimed, open, 0, answered, rejected, 99, open);
+        IZrSign.RequestState[] memory states = zr.getRequestStates(ids);
+        assertEq(states.length, ids.length);
+        uint8[7] memory expected = [
+            uint8(IZrSign.RequestStatus.Reclaimed),
+            uint8(IZrSign.RequestStatus.Open),
+            uint8(IZrSign.RequestStatus.None),
+            uint8(IZrSign.RequestStatus.Answered),
+            uint8(IZrSign.RequestStatus.Rejected),
+            uint8(IZrSign.RequestStatus.None),
+            uint8(IZrSign.RequestStatus.Open)
+        ];
+        for (uint256 i; i < ids.length; ++i) {
+            assertEq(uint8(states[i].status), expected[i], "status");
+            assertEq(uint8(states[i].status), uint8(zr.requestStatus(ids[i])), "status = requestStatus");
+            assertEq(states[i].commitment, zr.requestCommitment(ids[i]), "commitment = requestCommitment");
+        }
+        assertEq(states[1].commitment, keccak256(abi.encode(ro)), "an open request's commitment is its record's hash");
+        assertEq(zr.getRequestStates(new uint256[](0)).length, 0);
+    }
+
+    function testFuzz_getRequestStates_unknownIdsReadNone(uint256 id) public view {
+        vm.assume(id == 0 || id >= zr.nextRequestId());
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        IZrSign.RequestState[] memory states = zr.getRequestStates(ids);
+        assertEq(uint8(states[0].status), uint8(IZrSign.RequestStatus.None));
+        assertEq(states[0].commitment, bytes32(0));
+    }
+
     function test_supportViews() public {
         assertTrue(zr.isWalletTypeSupported(EVM));
         assertFalse(zr.isWalletTypeSupported(bytes32("x")));

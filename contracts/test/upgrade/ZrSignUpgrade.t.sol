@@ -242,11 +242,77 @@ contract ZrSignUpgradeTest is ZrSignBase {
         assertEq(_storageSlot(), expected);
     }
 
-    function test_storageSlot_requestWritesInsideNamespace() public {
+    function test_storageSlot_requestWritesInsideNamespace() public virtual {
         bytes32 slot = _storageSlot();
         bytes32 configBefore = vm.load(address(zr), slot);
+        bytes32 requestSlot = bytes32(uint256(slot) + REQUESTS_OFFSET);
+        uint256 next = zr.nextRequestId();
         _signHashRequest(alice, 0, keccak256("moves the next request id"));
-        assertNotEq(vm.load(address(zr), slot), configBefore, "the config/next-id word lives at the namespace");
+        // The request word (appended member 14) holds the next id in its low 64 bits; the config word is untouched.
+        assertEq(uint256(vm.load(address(zr), requestSlot)) & type(uint64).max, next + 1, "next id in the request word");
+        assertEq(vm.load(address(zr), slot), configBefore, "a request writes no config word");
+    }
+
+    /// @dev Member index of {ZrSignStorage.requests} in the namespace (appended after `settled`, member 13).
+    uint256 internal constant REQUESTS_OFFSET = 14;
+
+    /// @dev Rewrites the populated state as the release before the request word kept it: the counter in the config
+    /// word (bits 80..143), the requests' unfolded escrow in the totals word's low 96 bits, the request word empty.
+    /// Nothing to do when the state was written by that release's own bytecode ({ZrSignReleaseUpgradeTest}).
+    function _toLegacyLayout() internal {
+        bytes32 base = _storageSlot();
+        bytes32 requestSlot = bytes32(uint256(base) + REQUESTS_OFFSET);
+        uint256 w = uint256(vm.load(address(zr), requestSlot));
+        if (w == 0) return;
+        uint256 cfg = uint256(vm.load(address(zr), base));
+        cfg = (cfg & ~(uint256(type(uint64).max) << 80)) | ((w & type(uint64).max) << 80);
+        vm.store(address(zr), base, bytes32(cfg));
+        bytes32 totalsSlot = bytes32(uint256(base) + 1);
+        uint256 totals = uint256(vm.load(address(zr), totalsSlot));
+        uint256 escrow = (totals & type(uint96).max) + ((w >> 64) & type(uint128).max);
+        vm.store(address(zr), totalsSlot, bytes32((totals & ~uint256(type(uint96).max)) | escrow));
+        vm.store(address(zr), requestSlot, 0);
+    }
+
+    function test_upgrade_fromLegacyCounterMovesItOnFirstRequest() public {
+        Snapshot memory before = _snapshot();
+        _toLegacyLayout();
+        _upgrade();
+        Snapshot memory legacy = _snapshot();
+        legacy.rawNamespace = before.rawNamespace; // the config and totals words differ; every view must not
+        assertEq(abi.encode(legacy), abi.encode(before), "views changed reading the legacy counter");
+        bytes32 base = _storageSlot();
+        bytes32 configLegacy = vm.load(address(zr), base);
+
+        // The first request takes the legacy counter and key fee, and makes the request word live.
+        (uint256 id, IZrSign.Request memory r) = _requestKeyFor(alice, carol, EVM, 2);
+        assertEq(id, before.nextRequestId);
+        assertEq(r.serviceFee, 2 * MPC_FEE);
+        assertEq(zr.nextRequestId(), id + 1);
+        uint256 w = uint256(vm.load(address(zr), bytes32(uint256(base) + REQUESTS_OFFSET)));
+        assertEq(w & type(uint64).max, id + 1, "counter moved");
+        assertEq(w >> 192, MPC_FEE, "key fee copied");
+        assertEq(vm.load(address(zr), base), configLegacy, "legacy counter no longer written");
+        assertEq(zr.totalEscrow(), before.totalEscrow + r.serviceFee + r.gasFee);
+        _assertConservation(zr);
+
+        // Old and new requests settle, and the escrow of both parts is released exactly.
+        _answerKey(openKeyId, openKeyReq);
+        _answerKey(id, r);
+        assertEq(uint8(zr.requestStatus(id)), uint8(IZrSign.RequestStatus.Answered));
+        assertEq(uint8(zr.requestStatus(id + 1)), uint8(IZrSign.RequestStatus.None));
+        vm.roll(uint256(openHashReq.deadline) + 1);
+        zr.reclaim(openHashId, openHashReq);
+        uint256 settledEscrow =
+            uint256(openKeyReq.serviceFee) + openKeyReq.gasFee + openHashReq.serviceFee + openHashReq.gasFee;
+        assertEq(zr.totalEscrow(), before.totalEscrow - settledEscrow, "only the excess-paid key request is open");
+        uint256 fees = zr.protocolFees();
+        vm.prank(feeCollector);
+        zr.withdrawFees(feeCollector, fees); // folds the request word's escrow and Settled
+        assertEq(zr.protocolFees(), 0);
+        _assertConservation(zr);
+        (uint256 next,) = _signHashRequest(alice, 0, keccak256("after the move"));
+        assertEq(next, id + 1);
     }
 
     function test_storage_noSequentialSlotsUsed() public view {

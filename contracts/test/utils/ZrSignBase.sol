@@ -54,10 +54,8 @@ abstract contract ZrSignBase is Test {
 
     /// @dev A fresh implementation + proxy, initialised and configured like the fixture's (on the current chain).
     function _deployConfigured() internal returns (ZrSign z) {
-        ZrSign implementation = new ZrSign();
-        z = ZrSign(
-            address(new ZrSignProxy(address(implementation), abi.encodeCall(ZrSign.initialize, (admin, ADMIN_DELAY))))
-        );
+        address implementation = _newImplementation();
+        z = ZrSign(address(new ZrSignProxy(implementation, abi.encodeCall(ZrSign.initialize, (admin, ADMIN_DELAY)))));
         vm.startPrank(admin);
         z.grantRole(z.MPC_ROLE(), mpc);
         z.grantRole(z.FEE_ROLE(), feeCollector);
@@ -70,6 +68,11 @@ abstract contract ZrSignBase is Test {
         z.allowChain(EVM, MAINNET);
         z.allowChain(EVM, LOCAL);
         vm.stopPrank();
+    }
+
+    /// @dev The implementation the fixture's proxies start on: the current code (a suite may start from another).
+    function _newImplementation() internal virtual returns (address) {
+        return address(new ZrSign());
     }
 
     // ─────────────────────────────────────────── Keys (pure) ──────────────────────────────────────────

@@ -14,7 +14,7 @@ use alloy::{
 };
 
 /// Why a node will not sign an item.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum Refusal {
     /// No open request of the deployment asks for this digest by this key.
     #[error("no open sign request for digest {digest} by key {path:?} (key version {key_version})")]

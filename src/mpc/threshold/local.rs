@@ -84,3 +84,29 @@ pub fn session<M: Clone>(n: u16) -> Vec<Delivery<M>> {
         })
         .collect()
 }
+
+/// In-process sessions by id, for co-located nodes that join a session one by one (as networked nodes do): the
+/// first to join session `id` creates it, and each party takes its own position's delivery once.
+pub struct Hub<M> {
+    sessions: std::sync::Mutex<std::collections::HashMap<u64, Vec<Option<Delivery<M>>>>>,
+}
+
+impl<M> Default for Hub<M> {
+    fn default() -> Self {
+        Self { sessions: std::sync::Mutex::new(std::collections::HashMap::new()) }
+    }
+}
+
+impl<M: Clone> Hub<M> {
+    /// Party `position` of the `n` parties of session `id` joins it: its delivery, or `None` if it already
+    /// joined (or `position` is out of range).
+    pub fn join(&self, id: u64, n: u16, position: u16) -> Option<Delivery<M>> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let parties = sessions.entry(id).or_insert_with(|| session(n).into_iter().map(Some).collect());
+        let delivery = parties.get_mut(usize::from(position)).and_then(Option::take);
+        if parties.iter().all(Option::is_none) {
+            sessions.remove(&id);
+        }
+        delivery
+    }
+}

@@ -28,12 +28,14 @@ pub struct Args {
     #[arg(long, default_value = "127.0.0.1:0")]
     http: std::net::SocketAddr,
     /// The MPC network: `mock` (one process holds the root secret) or `threshold` (a 2-of-3 cggmp21 network
-    /// of in-process nodes, keys from a fresh distributed key generation).
+    /// of `zrsign mpc-node` processes over mutual TLS; its key directory is `<store>.mpc/`, made by a key
+    /// generation on first use; needs a build with `--features threshold`).
     #[arg(long, value_enum, default_value_t = Mpc::Mock)]
     mpc: Mpc,
     /// Pre-generated safe primes for the threshold keygen (TEST ONLY: `zrsign mpc primes` output, e.g.
     /// tests/fixtures/mpc-primes.json); without it each party generates fresh primes (minutes).
     #[arg(long, value_name = "FILE")]
+    #[cfg_attr(not(feature = "threshold"), allow(dead_code))]
     mpc_primes: Option<PathBuf>,
 }
 
@@ -46,9 +48,26 @@ pub enum Mpc {
     Threshold,
 }
 
-/// Runs a 2-of-3 key generation among co-located parties (primes from `primes`, else fresh).
-async fn threshold_shares(primes: Option<&PathBuf>) -> eyre::Result<Vec<zrsign::mpc::threshold::KeyShare>> {
-    use zrsign::mpc::threshold::{self, Primes};
+/// The devnet's 2-of-3 network directory, next to the store (`<store>.mpc/`): reused if a previous devnet made
+/// it, else made now by a fresh key generation (primes from `primes`, else fresh). The share password is
+/// ZRSIGN_SHARE_PASSWORD, else the devnet's fixed development password.
+#[cfg(feature = "threshold")]
+async fn threshold_network(
+    store: &std::path::Path,
+    primes: Option<&PathBuf>,
+) -> eyre::Result<zrsign::devnet::threshold::ThresholdOptions> {
+    use zrsign::mpc::{
+        network::layout,
+        threshold::{self, Primes, share},
+    };
+    let dir = store.with_extension("mpc");
+    let password = std::env::var("ZRSIGN_SHARE_PASSWORD").unwrap_or_else(|_| DEV_SHARE_PASSWORD.into());
+    let exe = std::env::current_exe().wrap_err("locating the zrsign binary the nodes run")?;
+    let options = zrsign::devnet::threshold::ThresholdOptions { exe, dir: dir.clone(), password: password.clone() };
+    if layout::root_path(&dir).exists() {
+        tracing::info!(dir = %dir.display(), "reusing the devnet's threshold key");
+        return Ok(options);
+    }
     let started = Instant::now();
     let primes: Vec<Primes> = match primes {
         Some(path) => {
@@ -72,9 +91,17 @@ async fn threshold_shares(primes: Option<&PathBuf>) -> eyre::Result<Vec<zrsign::
     let mut eid = [0u8; 32];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut eid);
     let shares = threshold::local_keygen(&eid, 3, 2, primes).await.wrap_err("threshold key generation")?;
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "2-of-3 threshold key generated");
-    Ok(shares)
+    let out = dir.clone();
+    tokio::task::spawn_blocking(move || layout::write(&out, &shares, password.as_bytes(), share::DEFAULT_LOG_N))
+        .await?
+        .wrap_err_with(|| format!("writing the network directory {}", dir.display()))?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %dir.display(), "2-of-3 threshold key generated");
+    Ok(options)
 }
+
+/// The devnet's share password when ZRSIGN_SHARE_PASSWORD is unset (development only: it is in the source).
+#[cfg(feature = "threshold")]
+const DEV_SHARE_PASSWORD: &str = "zrsign devnet shares";
 
 impl Args {
     /// Starts the devnet; with `--demo` runs the story and stops, else waits for Ctrl-C.
@@ -82,11 +109,20 @@ impl Args {
         let started = Instant::now();
         let toolchain = zrsign::toolchain::toolchain()?;
         let artifacts = zrsign::contracts::artifacts().wrap_err("building contracts/")?;
+        #[cfg(feature = "threshold")]
         let threshold = match self.mpc {
             Mpc::Mock => None,
-            Mpc::Threshold => Some(threshold_shares(self.mpc_primes.as_ref()).await?),
+            Mpc::Threshold => Some(threshold_network(&self.store, self.mpc_primes.as_ref()).await?),
         };
+        #[cfg(not(feature = "threshold"))]
+        if self.mpc == Mpc::Threshold {
+            eyre::bail!(
+                "this zrsign was built without the threshold network: build it with `--features threshold` \
+                 (needs m4 for GMP: tools/install-gmp-build)"
+            );
+        }
         let options = DevnetOptions {
+            #[cfg(feature = "threshold")]
             threshold,
             root_seed: self.root_seed,
             poll_interval: std::time::Duration::from_millis(self.poll_ms),

@@ -3,13 +3,17 @@
 use crate::exit::{Failure, Outcome};
 use clap::{Args as ClapArgs, Subcommand};
 use std::{path::PathBuf, time::Instant};
-use zrsign::mpc::threshold::{self, Primes, share};
+use zrsign::mpc::{
+    network::layout,
+    threshold::{self, Primes, share},
+};
 
 /// The threshold MPC network's keys.
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the distributed key generation (auxiliary info included) among N parties with threshold T: writes one
-    /// encrypted share file per node (`share-<i>.json`) and `root.json` (the root public key `deploy` takes).
+    /// encrypted share file per node (`share-<i>.json`), the network's TLS certificates (a CA, one per node and
+    /// the coordinator's) and `root.json` (the root public key `deploy` takes).
     Keygen(KeygenArgs),
     /// Generate safe primes for N parties' Paillier moduli into a file `mpc keygen --primes` reads (slow; for
     /// test fixtures: production keygen generates fresh primes in each party).
@@ -123,14 +127,10 @@ impl KeygenArgs {
         if t < 2 || t > n {
             return Err(Failure::usage(format!("threshold {t} of {n} parties"), "pass 2 <= --threshold <= --parties"));
         }
-        std::fs::create_dir_all(&self.out)
-            .map_err(|e| Failure::usage(format!("create {}: {e}", self.out.display()), "pass a writable directory"))?;
-        let paths: Vec<PathBuf> = (0..n).map(|i| self.out.join(format!("share-{i}.json"))).collect();
-        let root_path = self.out.join("root.json");
-        // Refuse before the (slow) protocol runs: nothing existing is overwritten.
-        if let Some(existing) = paths.iter().chain([&root_path]).find(|p| p.exists()) {
+        // Refuse before the (slow) protocol runs: no network directory is ever overwritten.
+        if layout::root_path(&self.out).exists() {
             return Err(Failure::usage(
-                format!("{} already exists", existing.display()),
+                format!("{} already holds a network", self.out.display()),
                 "key generation never overwrites shares: pass an empty --out directory",
             ));
         }
@@ -166,21 +166,13 @@ impl KeygenArgs {
             .await
             .map_err(|e| Failure::internal(format!("key generation: {e}")))?;
         let keygen_done = started.elapsed();
-        let root = threshold::root_public_key(&shares[0]).map_err(|e| Failure::internal(e.to_string()))?;
-        for (share, path) in shares.iter().zip(&paths) {
-            share::write(path, share, &password, self.kdf_log_n)
-                .map_err(|e| Failure::usage(e.to_string(), "pass an empty --out directory"))?;
-        }
-        let record = serde_json::json!({
-            "root_public_key": format!("0x{}", alloy::hex::encode(root.xy())),
-            "address": root.address(),
-            "parties": n,
-            "threshold": t,
-            "shares": paths,
-        });
+        let (out, log_n) = (self.out.clone(), self.kdf_log_n);
+        // Share files are written with a deliberately slow KDF and blocking I/O: off the async workers.
+        let record = tokio::task::spawn_blocking(move || layout::write(&out, &shares, &password, log_n))
+            .await
+            .map_err(|e| Failure::internal(e.to_string()))?
+            .map_err(|e| Failure::usage(e.to_string(), "pass an empty, writable --out directory"))?;
         let text = serde_json::to_string_pretty(&record).map_err(|e| Failure::internal(e.to_string()))?;
-        std::fs::write(&root_path, &text)
-            .map_err(|e| Failure::usage(format!("write {}: {e}", root_path.display()), "pass a writable directory"))?;
         tracing::info!(
             primes_s = primes_done.as_secs_f64(),
             keygen_s = (keygen_done - primes_done).as_secs_f64(),
@@ -295,7 +287,8 @@ impl BenchArgs {
                 let one = Instant::now();
                 let partials: Vec<_> =
                     shares.into_iter().map(|p| threshold::partial_sign(p, &item.path, item.digest)).collect();
-                threshold::combine(&partials, item.digest, &root.derive(&item.path)).map_err(internal)?;
+                let child = root.derive(&item.path).map_err(|e| Failure::internal(e.to_string()))?;
+                threshold::combine(&partials, item.digest, &child).map_err(internal)?;
                 latencies.push(one.elapsed().as_secs_f64());
             }
             let sign_s = started.elapsed().as_secs_f64();

@@ -1,0 +1,363 @@
+//! The load generator: sign-hash requests from many users, pre-signed with locally managed nonces, sent in
+//! JSON-RPC batches at an offered rate with a cap on those in flight (sent, not yet mined); and a watcher
+//! that reads every new block's receipts once, timing when each request is mined and when its answer is.
+//!
+//! It is separate from the responder (another task, its own HTTP connection, no shared state), so the
+//! figures are the system's and not the sender's: the sender does no per-request RPC but its send.
+
+use super::{BenchError, net::BenchNet};
+use crate::{
+    bindings::IZrSign::{self, RequestKind, ZrSignParams},
+    chain::{ChainRead, RpcChain},
+};
+use alloy::{
+    consensus::{SignableTransaction, TxEip1559, TxEnvelope},
+    eips::Encodable2718,
+    network::TxSignerSync,
+    primitives::{B256, Bytes, TxKind, U256, keccak256},
+    providers::Provider,
+    rpc::types::TransactionReceipt,
+    sol_types::{SolCall, SolEvent},
+};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+/// Most transactions in one JSON-RPC send batch.
+const SEND_BATCH: usize = 200;
+/// How often the sender and the watcher look again (the watcher reads the head; the sender sends what is
+/// due). Short against the block time; each look is one small RPC.
+const TICK: Duration = Duration::from_millis(2);
+/// Gas limit sent, as a percentage of the first request's estimate.
+const GAS_MARGIN_PCT: u64 = 125;
+/// Fee cap of the pre-signed transactions (far above anvil's base fee, which falls on a lightly used chain).
+const MAX_FEE_PER_GAS: u128 = 50_000_000_000;
+/// Priority fee of the pre-signed transactions.
+const PRIORITY_FEE_PER_GAS: u128 = 1_000_000;
+
+/// One run's shape.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LoadPlan {
+    /// Requests sent.
+    pub requests: usize,
+    /// Offered rate, requests per second (`None`: as fast as the cap allows).
+    pub rate: Option<f64>,
+    /// Most requests sent and not yet mined.
+    pub max_in_flight: usize,
+    /// Wait for every answer (a run with the responder) or only for every request to be mined (the ceiling).
+    pub answers: bool,
+    /// The longest the run may take.
+    pub timeout: Duration,
+}
+
+/// Pre-signed request transactions, interleaved across users (each user's in nonce order).
+pub struct Presigned {
+    /// Encoded transactions.
+    pub raw: Vec<Bytes>,
+    /// Their hashes.
+    pub hashes: Vec<B256>,
+}
+
+/// Builds `count` sign-hash requests spread over the net's users (who hold key 0), signed locally with the
+/// nonces that follow each user's current one.
+pub async fn presign(net: &BenchNet, count: usize, salt: u64) -> Result<Presigned, BenchError> {
+    let chain = net.chain.as_ref();
+    let fee: U256 =
+        chain.view(net.proxy, IZrSign::signFeeCall { walletTypeId: net.wallet_type, kind: RequestKind::Hash }).await?;
+    // Twice the quote: the gas part follows the base fee, and the excess is credited back to the user.
+    let value = fee * U256::from(2);
+    let params = |i: usize| ZrSignParams {
+        walletTypeId: net.wallet_type,
+        walletIndex: U256::ZERO,
+        dstChainId: crate::protocol::chain_key(&crate::protocol::Caip2::eip155(chain.evm_chain_id()).to_string()),
+        payload: keccak256([salt.to_be_bytes(), (i as u64).to_be_bytes()].concat()).to_vec().into(),
+        broadcast: false,
+    };
+    let first = net.users.first().ok_or_else(|| BenchError::Incomplete("no users".into()))?;
+    let probe =
+        crate::chain::Call::sol(first.address(), net.proxy, &IZrSign::zrSignHashCall { params: params(0) }, value);
+    let gas_limit = chain.estimate_gas(&probe).await? * GAS_MARGIN_PCT / 100;
+    let mut nonces = Vec::with_capacity(net.users.len());
+    for user in &net.users {
+        nonces.push(chain.nonce(user.address()).await?);
+    }
+    let (mut raw, mut hashes) = (Vec::with_capacity(count), Vec::with_capacity(count));
+    for i in 0..count {
+        let u = i % net.users.len();
+        let mut tx = TxEip1559 {
+            chain_id: chain.evm_chain_id(),
+            nonce: nonces[u],
+            gas_limit,
+            max_fee_per_gas: MAX_FEE_PER_GAS,
+            max_priority_fee_per_gas: PRIORITY_FEE_PER_GAS,
+            to: TxKind::Call(net.proxy),
+            value,
+            access_list: Default::default(),
+            input: IZrSign::zrSignHashCall { params: params(i) }.abi_encode().into(),
+        };
+        nonces[u] += 1;
+        let signature = net.users[u]
+            .sign_transaction_sync(&mut tx)
+            .map_err(|e| BenchError::Incomplete(format!("sign request transaction: {e}")))?;
+        let envelope = TxEnvelope::from(tx.into_signed(signature));
+        hashes.push(*envelope.tx_hash());
+        raw.push(envelope.encoded_2718().into());
+    }
+    Ok(Presigned { raw, hashes })
+}
+
+/// One request's timeline, as offsets from the run's start.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Sample {
+    /// The request id (once mined).
+    pub id: Option<u64>,
+    /// When it was sent.
+    pub sent: Option<Duration>,
+    /// When the watcher saw its block.
+    pub mined: Option<Duration>,
+    /// Its block.
+    pub block: Option<u64>,
+    /// Wall clock (ms since the epoch) when the watcher saw its block.
+    pub mined_at_ms: Option<i64>,
+    /// When the watcher saw the block with its answer.
+    pub answered: Option<Duration>,
+    /// The answer's block.
+    pub answer_block: Option<u64>,
+    /// Why it failed (send refused, reverted).
+    pub error: Option<String>,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LoadOutcome {
+    /// The plan.
+    pub plan: LoadPlan,
+    /// Every request, in send order.
+    pub samples: Vec<Sample>,
+    /// Wall clock (ms since the epoch) at the start.
+    pub started_at_ms: i64,
+    /// Blocks the run spanned.
+    pub blocks: u64,
+}
+
+#[derive(Default)]
+struct Shared {
+    samples: Vec<Sample>,
+    by_hash: HashMap<B256, usize>,
+    by_id: HashMap<u64, usize>,
+    mined: usize,
+    answered: usize,
+    failed: usize,
+}
+
+/// Sends `txs` as `plan` says and watches until every request is mined (and answered, if asked) or the
+/// plan's timeout. `progress` is told how many are done.
+pub async fn run(
+    chain: &RpcChain,
+    txs: Presigned,
+    plan: &LoadPlan,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<LoadOutcome, BenchError> {
+    let count = txs.raw.len();
+    let shared = Arc::new(Mutex::new(Shared {
+        samples: vec![Sample::default(); count],
+        by_hash: txs.hashes.iter().enumerate().map(|(i, h)| (*h, i)).collect(),
+        ..Default::default()
+    }));
+    let done = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let started_at_ms = crate::store::now_ms();
+    let deadline = started + plan.timeout;
+    let first_block = chain.block_number().await?;
+    // The sender has its own HTTP client: its batches never queue behind the watcher's reads.
+    let sender_chain = RpcChain::connect(chain.url(), Vec::new()).await?;
+
+    let send = async {
+        let mut next = 0usize;
+        while next < count && Instant::now() < deadline {
+            let elapsed = started.elapsed().as_secs_f64();
+            let offered = plan.rate.map_or(count, |r| ((r * elapsed).floor() as usize).min(count));
+            let in_flight = {
+                let s = lock(&shared);
+                next - s.mined - s.failed
+            };
+            let room = plan.max_in_flight.saturating_sub(in_flight);
+            let due = offered.saturating_sub(next).min(room).min(SEND_BATCH);
+            if due == 0 {
+                tokio::time::sleep(TICK).await;
+                continue;
+            }
+            let batch = &txs.raw[next..next + due];
+            let sent_at = started.elapsed();
+            let results = send_batch(&sender_chain, batch).await;
+            let mut s = lock(&shared);
+            for (k, result) in results.into_iter().enumerate() {
+                let sample = &mut s.samples[next + k];
+                sample.sent = Some(sent_at);
+                if let Err(e) = result {
+                    sample.error = Some(e);
+                    s.failed += 1;
+                }
+            }
+            next += due;
+        }
+    };
+
+    let watch = async {
+        let mut last = first_block;
+        loop {
+            let finished = {
+                let s = lock(&shared);
+                let settled = if plan.answers { s.answered } else { s.mined };
+                settled + s.failed >= count
+            };
+            if finished || Instant::now() >= deadline {
+                return Ok::<u64, BenchError>(last);
+            }
+            let head = chain.block_number().await?;
+            if head == last {
+                tokio::time::sleep(TICK).await;
+                continue;
+            }
+            for number in last + 1..=head {
+                let receipts: Option<Vec<TransactionReceipt>> = chain
+                    .provider()
+                    .raw_request("eth_getBlockReceipts".into(), (format!("0x{number:x}"),))
+                    .await
+                    .map_err(|e| crate::chain::ChainError::from_rpc("eth_getBlockReceipts", e))?;
+                let (seen, seen_ms) = (started.elapsed(), crate::store::now_ms());
+                let mut s = lock(&shared);
+                for receipt in receipts.unwrap_or_default() {
+                    absorb(&mut s, &receipt, number, seen, seen_ms);
+                }
+                let settled = if plan.answers { s.answered } else { s.mined };
+                done.store(settled, Ordering::Relaxed);
+            }
+            progress(done.load(Ordering::Relaxed));
+            last = head;
+        }
+    };
+
+    let ((), last) = tokio::join!(send, watch);
+    let last = last?;
+    let shared = lock(&shared);
+    let settled = if plan.answers { shared.answered } else { shared.mined };
+    if settled + shared.failed < count {
+        return Err(BenchError::Incomplete(format!(
+            "after {:?}: {} of {count} requests mined, {} answered, {} failed",
+            plan.timeout, shared.mined, shared.answered, shared.failed
+        )));
+    }
+    Ok(LoadOutcome { plan: plan.clone(), samples: shared.samples.clone(), started_at_ms, blocks: last - first_block })
+}
+
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    // A panic elsewhere cannot leave the counters half-updated in a way that matters to a benchmark.
+    shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Records what one receipt says: one of our requests mined (with its id), or answers to them.
+fn absorb(s: &mut Shared, receipt: &TransactionReceipt, block: u64, seen: Duration, seen_ms: i64) {
+    if let Some(&i) = s.by_hash.get(&receipt.transaction_hash) {
+        if !receipt.status() {
+            s.samples[i].error = Some(format!("reverted in block {block}"));
+            s.failed += 1;
+            return;
+        }
+        let id = receipt.inner.logs().iter().find_map(|l| {
+            IZrSign::ZrSignRequested::decode_log(&l.inner).ok().map(|e| e.requestId.saturating_to::<u64>())
+        });
+        let sample = &mut s.samples[i];
+        sample.mined = Some(seen);
+        sample.block = Some(block);
+        sample.mined_at_ms = Some(seen_ms);
+        sample.id = id;
+        s.mined += 1;
+        if let Some(id) = id {
+            s.by_id.insert(id, i);
+        }
+        return;
+    }
+    for log in receipt.inner.logs() {
+        if log.inner.topics().first() != Some(&IZrSign::ZrSignResponded::SIGNATURE_HASH) {
+            continue;
+        }
+        let Some(id) = log.inner.topics().get(1).map(|t| U256::from_be_bytes(t.0).saturating_to::<u64>()) else {
+            continue;
+        };
+        if let Some(&i) = s.by_id.get(&id)
+            && s.samples[i].answered.is_none()
+        {
+            s.samples[i].answered = Some(seen);
+            s.samples[i].answer_block = Some(block);
+            s.answered += 1;
+        }
+    }
+}
+
+/// Sends raw transactions in one JSON-RPC batch; one result per transaction.
+async fn send_batch(chain: &RpcChain, raw: &[Bytes]) -> Vec<Result<(), String>> {
+    let mut batch = alloy::rpc::client::BatchRequest::new(chain.provider().client());
+    let mut waiters = Vec::with_capacity(raw.len());
+    for tx in raw {
+        match batch.add_call::<_, B256>("eth_sendRawTransaction", &(tx,)) {
+            Ok(w) => waiters.push(Ok(w)),
+            Err(e) => waiters.push(Err(e.to_string())),
+        }
+    }
+    if let Err(e) = batch.send().await {
+        return vec![Err(format!("send batch: {e}")); raw.len()];
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for w in waiters {
+        out.push(match w {
+            Ok(w) => w.await.map(drop).map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        });
+    }
+    out
+}
+
+impl LoadOutcome {
+    /// Requests that ended well (mined, and answered when the run waited for answers).
+    pub fn fulfilled(&self) -> usize {
+        self.samples.iter().filter(|s| if self.plan.answers { s.answered.is_some() } else { s.mined.is_some() }).count()
+    }
+
+    /// Fulfilled per second, from the first request sent to the last one fulfilled (the same window for a
+    /// run with the responder and for its ceiling).
+    pub fn throughput(&self) -> f64 {
+        let first = self.samples.iter().filter_map(|s| s.sent).min();
+        let last = self.samples.iter().filter_map(|s| if self.plan.answers { s.answered } else { s.mined }).max();
+        match (first, last) {
+            (Some(a), Some(b)) if b > a => self.fulfilled() as f64 / (b - a).as_secs_f64(),
+            _ => 0.0,
+        }
+    }
+
+    /// Request mined → answer mined, per answered request.
+    pub fn latencies(&self) -> Vec<Duration> {
+        self.samples.iter().filter_map(|s| Some(s.answered? - s.mined?)).collect()
+    }
+
+    /// Requests fulfilled in each whole second since the start.
+    pub fn per_second(&self) -> Vec<usize> {
+        let mut buckets: Vec<usize> = Vec::new();
+        for s in &self.samples {
+            let at = if self.plan.answers { s.answered } else { s.mined };
+            if let Some(at) = at {
+                let i = at.as_secs() as usize;
+                if buckets.len() <= i {
+                    buckets.resize(i + 1, 0);
+                }
+                buckets[i] += 1;
+            }
+        }
+        buckets
+    }
+}
