@@ -328,3 +328,101 @@ async fn the_devnet_demo_runs_on_a_two_of_three_network_of_node_processes_over_m
     assert!(report.steps.len() >= 5, "{} steps", report.steps.len());
     assert_eq!(report.steps.iter().filter(|s| s.relayed.is_some()).count(), 2, "both transfers mined");
 }
+
+/// The operator's path: `deploy --root-public-key` with the network's root, three `zrsign mpc-node run`
+/// processes, `zrsign responder run --mpc threshold` coordinating them; a key and a signature requested with
+/// the CLI are answered and verify; with node 0 killed, the next signature is still answered by nodes 1 and 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responder_run_mpc_threshold_answers_through_node_processes_with_one_killed() {
+    use common::cli::{Zrsign, dev_key, wait_for, write_file};
+    use zrsign::{
+        chain::AnvilChain,
+        mpc::network::{layout, process::NodeCommand},
+        output::{DeployOutput, KeyOutput, ServiceOutput, SignOutput},
+    };
+    let source = AnvilChain::spawn(common::toolchain(), 31_337).await.expect("anvil");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path();
+    let network = path.join("network");
+    let record = layout::write(&network, &SHARES, b"operator password", 8).expect("network directory");
+    let deployer = write_file(path, "deployer.key", &dev_key(&source, 0));
+    let mpc = write_file(path, "mpc.key", &dev_key(&source, 1));
+    let user = write_file(path, "user.key", &dev_key(&source, 2));
+    let (mpc_account, user_account) = (source.rpc.accounts()[1], source.rpc.accounts()[2]);
+    let zrsign = Zrsign::new(path);
+    let url = source.endpoint();
+    let deployed: DeployOutput = zrsign
+        .run(&[
+            "deploy",
+            "--rpc-url",
+            &url,
+            "--private-key-file",
+            &deployer,
+            "--mpc",
+            &mpc_account.to_string(),
+            "--root-public-key",
+            &record.root_public_key,
+            "--chain",
+            "eip155:31337",
+            "--json",
+        ])
+        .json();
+    let proxy = deployed.deployed.proxy;
+    let nodes = NodeCommand {
+        exe: env!("CARGO_BIN_EXE_zrsign").into(),
+        dir: network.clone(),
+        password: "operator password".into(),
+        rpc_url: url.clone(),
+        proxy,
+    };
+    let mut running = nodes.spawn_all(3).await.expect("node processes");
+    let node_args: Vec<String> = running.iter().map(|n| format!("{}={}", n.index, n.addr)).collect();
+    let store = path.join("zrsign.db").display().to_string();
+    let network_arg = network.display().to_string();
+    let mut args = vec!["responder", "run", "--mpc", "threshold", "--mpc-network", &network_arg];
+    for node in &node_args {
+        args.extend(["--mpc-node", node.as_str()]);
+    }
+    args.extend(["--private-key-file", &mpc, "--store", &store, "--poll-ms", "100", "--json"]);
+    let mut responder = zrsign.spawn("responder", &args);
+    let up: ServiceOutput = wait_for("the responder to start", Duration::from_secs(30), || {
+        responder.assert_running();
+        std::fs::read_to_string(&responder.stdout).ok().and_then(|s| serde_json::from_str(&s).ok())
+    });
+    assert_eq!(up.proxy, proxy);
+
+    let key: KeyOutput =
+        zrsign.run(&["key", "request", "--wait", "--timeout", "90", "--private-key-file", &user, "--json"]).json();
+    assert_eq!((key.status.as_str(), key.owner), ("answered", user_account));
+    let child = record
+        .public_key()
+        .expect("root")
+        .derive(&KeyPath {
+            evm_chain_id: 31_337,
+            proxy,
+            owner: user_account,
+            wallet_type_id: zrsign::protocol::WalletType::EVM.id(),
+            index: U256::ZERO,
+        })
+        .expect("child")
+        .address();
+    assert_eq!(key.address, Some(child), "the contract's child of the threshold root");
+
+    let sign = |what: &str| -> SignOutput {
+        let hash = keccak256(what).to_string();
+        zrsign.run(&["sign", "hash", &hash, "--wait", "--timeout", "90", "--private-key-file", &user, "--json"]).json()
+    };
+    let signed = sign("all three nodes up");
+    assert_eq!((signed.status.as_str(), signed.signer), ("answered", child));
+    // The contract verified it; check it off-chain too.
+    let signature =
+        alloy::primitives::Signature::try_from(signed.signature.expect("signature").as_ref()).expect("65 bytes");
+    assert_eq!(signature.recover_address_from_prehash(&signed.digest).expect("recover"), signed.signer);
+
+    // Node 0 killed: the signing set becomes nodes 1 and 2, which make presignatures of their own and sign.
+    running.remove(0).kill().await;
+    let signed = sign("node 0 is down");
+    assert_eq!((signed.status.as_str(), signed.signer), ("answered", child));
+    responder.assert_running();
+    assert_eq!(responder.terminate(Duration::from_secs(20)), 0, "responder exit:\n{}", responder.output());
+}

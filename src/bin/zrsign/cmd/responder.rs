@@ -88,6 +88,23 @@ impl Args {
     /// Runs the responder.
     pub async fn run(self, opts: &ConfigOpts) -> Outcome<()> {
         let config = opts.load()?;
+        // The mock's root secret is read first: a missing or bad file is named before any chain is reached.
+        let mock_root = match self.mpc {
+            Mpc::Mock => {
+                let root_file =
+                    self.root_key_file.clone().or_else(|| config.responder.root_key_file.clone()).ok_or_else(|| {
+                        Failure::usage(
+                            "no root key",
+                            "pass --root-key-file PATH (the mock network's root secret as hex) or set responder.root_key_file",
+                        )
+                    })?;
+                let root = RootSecret::from_key_file(&root_file).map_err(|e| {
+                    Failure::usage(format!("{e}"), "the file must hold a secp256k1 secret as 64 hex digits")
+                })?;
+                Some((root_file, root))
+            }
+            Mpc::Threshold => None,
+        };
         let signer = self.wallet.signer(&config)?;
         let account = signer.address();
         let chain = Arc::new(self.rpc.connect(&config, vec![signer]).await?);
@@ -116,18 +133,8 @@ impl Args {
             .await
             .map_err(|e| Failure::from_chain("read the root key", &e))?;
         let is_root = |ours: [u8; 64]| version != 0 && on_chain.x.0[..] == ours[..32] && on_chain.y.0[..] == ours[32..];
-        match self.mpc {
-            Mpc::Mock => {
-                let root_file =
-                    self.root_key_file.clone().or_else(|| config.responder.root_key_file.clone()).ok_or_else(|| {
-                        Failure::usage(
-                            "no root key",
-                            "pass --root-key-file PATH (the mock network's root secret as hex) or set responder.root_key_file",
-                        )
-                    })?;
-                let root = RootSecret::from_key_file(&root_file).map_err(|e| {
-                    Failure::usage(format!("{e}"), "the file must hold a secp256k1 secret as 64 hex digits")
-                })?;
+        match mock_root {
+            Some((root_file, root)) => {
                 if !is_root(root.public().xy()) {
                     return Err(Failure::protocol(
                         format!(
@@ -141,7 +148,7 @@ impl Args {
                 self.serve(&config, chain, proxy, account, mock, None).await
             }
             #[cfg(feature = "threshold")]
-            Mpc::Threshold => {
+            None => {
                 let (signer, parties) = threshold_signer(self.mpc_network.as_ref(), &self.mpc_nodes, version)?;
                 if !is_root(signer.root_public_key(version).map(|k| k.xy()).unwrap_or([0; 64])) {
                     return Err(Failure::protocol(
@@ -156,7 +163,7 @@ impl Args {
                 self.serve(&config, chain, proxy, account, signer, Some(fill)).await
             }
             #[cfg(not(feature = "threshold"))]
-            Mpc::Threshold => Err(Failure::usage(
+            None => Err(Failure::usage(
                 "this zrsign was built without the threshold network",
                 "build it with `cargo build --release --features threshold` (needs m4 for GMP: tools/install-gmp-build)",
             )),
