@@ -102,7 +102,7 @@ pub async fn run(net: &Devnet, user: Address) -> Result<DemoReport, DevnetError>
         wallet_type_id: net.wallet_type,
         index: requested.request.walletIndex,
     };
-    let expected = net.root.public().derive(&path).map_err(|e| verification("key", e.to_string()))?.address();
+    let expected = net.root_public.derive(&path).map_err(|e| verification("key", e.to_string()))?.address();
     let Settlement::Key { address: key, .. } = settlement else {
         return Err(verification("key", format!("expected a key, got {settlement:?}")));
     };

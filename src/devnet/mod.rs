@@ -4,6 +4,8 @@
 //! and writes to `devnet.json`; [`demo`] walks the whole request story on it.
 
 pub mod demo;
+#[cfg(feature = "threshold")]
+pub mod threshold;
 
 use crate::{
     api::{ApiState, Health},
@@ -11,7 +13,7 @@ use crate::{
     contracts::Artifacts,
     deploy::{self, DeployError, DeployPlan, Deployment, Roles, WalletTypePlan},
     mpc::{KeyError, keys::RootSecret},
-    protocol::{Caip2, WalletType},
+    protocol::{Caip2, PublicKey, WalletType},
     relayer::{Destination, Relayer, RelayerConfig, RelayerError},
     responder::{Responder, ResponderConfig, ResponderError},
     signer::MockSigner,
@@ -55,6 +57,10 @@ pub enum DevnetError {
     /// The root secret is unusable.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The threshold network could not start.
+    #[cfg(feature = "threshold")]
+    #[error(transparent)]
+    Threshold(#[from] threshold::ThresholdNetError),
     /// The status API could not start.
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
@@ -94,6 +100,11 @@ pub struct DevnetOptions {
     pub anvil_args: Vec<String>,
     /// Where to serve the status API and the request explorer (`None`: no server).
     pub http: Option<SocketAddr>,
+    /// The threshold network: the responder signs through t-of-n `zrsign mpc-node` processes of a network
+    /// directory, each checking requests on its own connection to the source chain, instead of the mock
+    /// (`None`: the mock holds the root secret from `root_seed`).
+    #[cfg(feature = "threshold")]
+    pub threshold: Option<threshold::ThresholdOptions>,
 }
 
 impl std::fmt::Debug for DevnetOptions {
@@ -105,7 +116,7 @@ impl std::fmt::Debug for DevnetOptions {
             .field("store_path", &self.store_path)
             .field("anvil_args", &self.anvil_args)
             .field("http", &self.http)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -118,6 +129,8 @@ impl Default for DevnetOptions {
             store_path: None,
             anvil_args: Vec::new(),
             http: None,
+            #[cfg(feature = "threshold")]
+            threshold: None,
         }
     }
 }
@@ -185,8 +198,10 @@ pub struct Devnet {
     pub roles: Roles,
     /// The EVM wallet type id.
     pub wallet_type: B256,
-    /// The root secret the mock network holds (version 1).
+    /// The root secret the mock network holds (version 1; unused with a threshold network).
     pub root: RootSecret,
+    /// The deployment's root public key (version 1): the mock's, or the threshold network's.
+    pub root_public: PublicKey,
     /// CAIP-2 ids: source, destination.
     pub chains: [Caip2; 2],
     /// The services' store.
@@ -199,6 +214,9 @@ pub struct Devnet {
     pub health: Health,
     shutdown: CancellationToken,
     services: Vec<JoinHandle<()>>,
+    /// The threshold network's node processes (killed when the devnet is dropped, after its services).
+    #[cfg(feature = "threshold")]
+    pub mpc_nodes: Vec<crate::mpc::network::process::NodeProcess>,
 }
 
 /// Progress lines while starting (to stderr in the CLI).
@@ -227,10 +245,17 @@ impl Devnet {
         let [admin, mpc] = crate::chain::ChainSubmit::first_accounts(source.as_ref())?;
         let roles = Roles { admin, mpc, fee: admin, pauser: admin };
         let root = RootSecret::from_seed(&options.root_seed)?;
+        #[cfg(feature = "threshold")]
+        let root_public = match &options.threshold {
+            Some(network) => network.root()?,
+            None => root.public(),
+        };
+        #[cfg(not(feature = "threshold"))]
+        let root_public = root.public();
         // The one deployment plan (`zrsign deploy`'s and the script's), with the devnet's root key, fee and chains.
         let plan = DeployPlan {
             mpc: Some(mpc),
-            root_public_key: Some(root.public().xy()),
+            root_public_key: Some(root_public.xy()),
             chains: chains.to_vec(),
             wallet_types: vec![WalletTypePlan { wallet_type: WalletType::EVM, mpc_fee: options.mpc_fee }],
             ..DeployPlan::default()
@@ -257,14 +282,52 @@ impl Devnet {
         let health = Health::default();
         let shutdown = CancellationToken::new();
         let mut services = Vec::new();
-        let signer = Arc::new(MockSigner::single(root.clone()));
         let responder_config = ResponderConfig::default();
-        let mut responder =
-            Responder::new(source.clone(), signer, store.clone(), deployment.proxy, mpc, start_block, responder_config)
-                .await?
-                .with_health(health.register("responder"));
         let (interval, stop) = (options.poll_interval, shutdown.clone());
-        services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
+        #[cfg(feature = "threshold")]
+        let mut mpc_nodes = Vec::new();
+        #[cfg(feature = "threshold")]
+        if let Some(network) = &options.threshold {
+            let started = network.start(&source_node.endpoint(), deployment.proxy).await?;
+            mpc_nodes = started.nodes;
+            // The pool is topped up ahead of requests, so answering one costs a single round.
+            let (pool, pool_stop) = (started.signer.clone(), shutdown.clone());
+            services
+                .push(tokio::spawn(async move { pool.keep_pool_filled(threshold::POOL, interval, pool_stop).await }));
+            let mut responder = Responder::new(
+                source.clone(),
+                started.signer,
+                store.clone(),
+                deployment.proxy,
+                mpc,
+                start_block,
+                responder_config.clone(),
+            )
+            .await?
+            .with_health(health.register("responder"));
+            let stop = stop.clone();
+            services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
+        }
+        #[cfg(feature = "threshold")]
+        let mock = options.threshold.is_none();
+        #[cfg(not(feature = "threshold"))]
+        let mock = true;
+        if mock {
+            let signer = Arc::new(MockSigner::single(root.clone()));
+            let mut responder = Responder::new(
+                source.clone(),
+                signer,
+                store.clone(),
+                deployment.proxy,
+                mpc,
+                start_block,
+                responder_config,
+            )
+            .await?
+            .with_health(health.register("responder"));
+            let stop = stop.clone();
+            services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
+        }
 
         let destinations = vec![
             (
@@ -308,6 +371,7 @@ impl Devnet {
             roles,
             wallet_type,
             root,
+            root_public,
             chains,
             store,
             start_block,
@@ -315,6 +379,8 @@ impl Devnet {
             health,
             shutdown,
             services,
+            #[cfg(feature = "threshold")]
+            mpc_nodes,
         })
     }
 
@@ -346,7 +412,7 @@ impl Devnet {
             proxy: self.deployment.proxy,
             implementation: self.deployment.implementation,
             wallet_type: self.wallet_type,
-            root_key_address: self.root.public().address(),
+            root_key_address: self.root_public.address(),
             start_block: self.start_block,
             accounts,
             store: self.store.path(),

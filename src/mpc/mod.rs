@@ -22,3 +22,7 @@ pub enum KeyError {
         source: std::io::Error,
     },
 }
+#[cfg(feature = "threshold")]
+pub mod network;
+#[cfg(feature = "threshold")]
+pub mod threshold;

@@ -16,7 +16,7 @@ pub const SECP256K1_N: U256 =
     alloy::primitives::uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);
 
 /// Where a key sits: the deployment (its chain's EVM chain id + proxy) and the key's coordinates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct KeyPath {
     /// `block.chainid` of the deployment's chain.
     pub evm_chain_id: u64,

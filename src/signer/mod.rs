@@ -4,6 +4,8 @@
 //! is the public derivation of the root key the signer reports ([`Signer::root_public_key`]).
 
 pub mod mock;
+#[cfg(feature = "threshold")]
+pub mod threshold;
 
 pub use mock::MockSigner;
 
@@ -12,7 +14,7 @@ use alloy::primitives::{B256, Signature};
 use std::future::Future;
 
 /// One digest to sign with the child key at `path`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignItem {
     /// The child key.
     pub path: KeyPath,

@@ -10,6 +10,10 @@ mod fees;
 mod forge;
 mod key;
 mod lookup;
+#[cfg(feature = "threshold")]
+mod mpc;
+#[cfg(feature = "threshold")]
+mod mpc_node;
 mod reclaim;
 mod relayer;
 mod request;
@@ -62,6 +66,14 @@ pub enum Command {
     /// The contracts embedded in the binary: regenerate them from `contracts/`, or check them.
     #[command(subcommand)]
     Artifacts(artifacts::Command),
+    /// The threshold MPC network's key generation and benchmark.
+    #[cfg(feature = "threshold")]
+    #[command(subcommand)]
+    Mpc(mpc::Command),
+    /// One node of the threshold MPC network, as a service.
+    #[cfg(feature = "threshold")]
+    #[command(subcommand)]
+    MpcNode(mpc_node::Command),
     /// Find or install solc, forge, anvil and cast, build the contracts, and print what was used.
     Toolchain(toolchain::Args),
     /// Run the resolved forge in the repository (`zrsign forge test`, `zrsign forge fmt --check`, …).
@@ -85,6 +97,10 @@ impl Command {
             Command::Devnet(args) => args.run().await.map_err(internal),
             Command::Bench(args) => args.run().await.map_err(internal),
             Command::Artifacts(cmd) => cmd.run(),
+            #[cfg(feature = "threshold")]
+            Command::Mpc(cmd) => cmd.run().await,
+            #[cfg(feature = "threshold")]
+            Command::MpcNode(cmd) => cmd.run().await,
             Command::Toolchain(args) => args.run().map_err(internal),
             Command::Forge(args) => args.run().map_err(internal),
         }

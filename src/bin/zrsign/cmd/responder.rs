@@ -14,7 +14,7 @@ use zrsign::{
     output::ServiceOutput,
     protocol::Caip2,
     responder::{Responder, ResponderConfig},
-    signer::MockSigner,
+    signer::{MockSigner, Signer},
 };
 
 /// `zrsign responder …`.
@@ -33,6 +33,22 @@ impl Command {
     }
 }
 
+/// Which MPC network signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mpc {
+    /// The mock: this process holds the root secret.
+    Mock,
+    /// A threshold network of `zrsign mpc-node` processes.
+    Threshold,
+}
+
+/// Parses `INDEX=HOST:PORT`.
+fn parse_node(text: &str) -> Result<(u16, String), String> {
+    let (index, addr) = text.split_once('=').ok_or_else(|| format!("{text:?} is not INDEX=HOST:PORT"))?;
+    let index = index.trim().parse().map_err(|_| format!("{index:?} is not a node index"))?;
+    Ok((index, addr.trim().to_owned()))
+}
+
 /// Arguments of `zrsign responder run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -44,6 +60,20 @@ pub struct Args {
     deployment: DeploymentOpts,
     #[command(flatten)]
     service: ServiceOpts,
+    /// The MPC network that signs: `mock` (this process holds the root secret, `--root-key-file`) or
+    /// `threshold` (it coordinates `zrsign mpc-node` processes: `--mpc-network`, `--mpc-node`; needs a build with
+    /// `--features threshold`).
+    #[arg(long, value_enum, default_value_t = Mpc::Mock)]
+    mpc: Mpc,
+    /// The threshold network's directory (`zrsign mpc keygen --out`: root.json, the CA and the coordinator's
+    /// certificate and key; the coordinator needs no share file).
+    #[arg(long, value_name = "DIR")]
+    #[cfg_attr(not(feature = "threshold"), allow(dead_code))]
+    mpc_network: Option<PathBuf>,
+    /// One node of the threshold network, `INDEX=HOST:PORT` (repeat for every node).
+    #[arg(long = "mpc-node", value_name = "INDEX=HOST:PORT", value_parser = parse_node)]
+    #[cfg_attr(not(feature = "threshold"), allow(dead_code))]
+    mpc_nodes: Vec<(u16, String)>,
     /// The mock MPC network's root secret, a file holding it as hex [config: responder.root_key_file].
     #[arg(long, env = "ZRSIGN_ROOT_KEY_FILE", value_name = "PATH")]
     root_key_file: Option<PathBuf>,
@@ -58,15 +88,23 @@ impl Args {
     /// Runs the responder.
     pub async fn run(self, opts: &ConfigOpts) -> Outcome<()> {
         let config = opts.load()?;
-        let section = &config.responder;
-        let root_file = self.root_key_file.clone().or_else(|| section.root_key_file.clone()).ok_or_else(|| {
-            Failure::usage(
-                "no root key",
-                "pass --root-key-file PATH (the mock network's root secret as hex) or set responder.root_key_file",
-            )
-        })?;
-        let root = RootSecret::from_key_file(&root_file)
-            .map_err(|e| Failure::usage(format!("{e}"), "the file must hold a secp256k1 secret as 64 hex digits"))?;
+        // The mock's root secret is read first: a missing or bad file is named before any chain is reached.
+        let mock_root = match self.mpc {
+            Mpc::Mock => {
+                let root_file =
+                    self.root_key_file.clone().or_else(|| config.responder.root_key_file.clone()).ok_or_else(|| {
+                        Failure::usage(
+                            "no root key",
+                            "pass --root-key-file PATH (the mock network's root secret as hex) or set responder.root_key_file",
+                        )
+                    })?;
+                let root = RootSecret::from_key_file(&root_file).map_err(|e| {
+                    Failure::usage(format!("{e}"), "the file must hold a secp256k1 secret as 64 hex digits")
+                })?;
+                Some((root_file, root))
+            }
+            Mpc::Threshold => None,
+        };
         let signer = self.wallet.signer(&config)?;
         let account = signer.address();
         let chain = Arc::new(self.rpc.connect(&config, vec![signer]).await?);
@@ -94,14 +132,55 @@ impl Args {
             .view(proxy, IZrSign::rootKeyCall { keyVersion: version })
             .await
             .map_err(|e| Failure::from_chain("read the root key", &e))?;
-        let ours = root.public().xy();
-        if version == 0 || on_chain.x.0[..] != ours[..32] || on_chain.y.0[..] != ours[32..] {
-            return Err(Failure::protocol(
-                format!("the root key in {} is not the deployment's root key (version {version})", root_file.display()),
-                "use the root secret whose public key was set at deploy (--root-public-key / --root-key-file)",
-            ));
+        let is_root = |ours: [u8; 64]| version != 0 && on_chain.x.0[..] == ours[..32] && on_chain.y.0[..] == ours[32..];
+        match mock_root {
+            Some((root_file, root)) => {
+                if !is_root(root.public().xy()) {
+                    return Err(Failure::protocol(
+                        format!(
+                            "the root key in {} is not the deployment's root key (version {version})",
+                            root_file.display()
+                        ),
+                        "use the root secret whose public key was set at deploy (--root-public-key / --root-key-file)",
+                    ));
+                }
+                let mock = Arc::new(MockSigner::new([(version, root)].into()));
+                self.serve(&config, chain, proxy, account, mock, None).await
+            }
+            #[cfg(feature = "threshold")]
+            None => {
+                let (signer, parties) = threshold_signer(self.mpc_network.as_ref(), &self.mpc_nodes, version)?;
+                if !is_root(signer.root_public_key(version).map(|k| k.xy()).unwrap_or([0; 64])) {
+                    return Err(Failure::protocol(
+                        format!("the threshold network's root key is not the deployment's (version {version})"),
+                        "pass the --mpc-network whose root.json was set at deploy (--root-public-key)",
+                    ));
+                }
+                tracing::info!(parties, "coordinating the threshold MPC network");
+                let pool = signer.clone();
+                let fill: Background =
+                    Box::new(move |stop| Box::pin(pool.keep_pool_filled(PRESIGNATURE_POOL, POOL_CHECK, stop)));
+                self.serve(&config, chain, proxy, account, signer, Some(fill)).await
+            }
+            #[cfg(not(feature = "threshold"))]
+            None => Err(Failure::usage(
+                "this zrsign was built without the threshold network",
+                "build it with `cargo build --release --features threshold` (needs m4 for GMP: tools/install-gmp-build)",
+            )),
         }
+    }
 
+    /// Serves the responder with `mpc` until SIGINT / SIGTERM; `background` runs beside it until then.
+    async fn serve<S: Signer + 'static>(
+        self,
+        config: &zrsign::config::Config,
+        chain: Arc<zrsign::chain::RpcChain>,
+        proxy: alloy::primitives::Address,
+        account: alloy::primitives::Address,
+        mpc: Arc<S>,
+        background: Option<Background>,
+    ) -> Outcome<()> {
+        let section = &config.responder;
         let store = self.service.store(section).await?;
         let start_block = match self.service.start_block.or(config.deployment.start_block) {
             Some(block) => block,
@@ -112,9 +191,8 @@ impl Args {
             responder_config.batch_size = n;
         }
         let api = services::Api::prepare(self.service.http(section))?;
-        let mock = Arc::new(MockSigner::new([(version, root)].into()));
         let mut responder =
-            Responder::new(chain.clone(), mock, store.clone(), proxy, account, start_block, responder_config)
+            Responder::new(chain.clone(), mpc, store.clone(), proxy, account, start_block, responder_config)
                 .await
                 .map_err(|e| Failure::internal(format!("starting the responder: {e}")))?
                 .with_health(api.health.register("responder"));
@@ -141,8 +219,56 @@ impl Args {
             )
         })?;
         let interval = self.service.poll(section);
+        let background = background.map(|task| tokio::spawn(task(shutdown.clone())));
         responder.run(interval, shutdown.cancelled_owned()).await;
+        if let Some(task) = background {
+            let _ = task.await;
+        }
         tracing::info!("responder stopped");
         Ok(())
     }
+}
+
+/// A task run beside the responder until the token is cancelled (the threshold network's presignature pool).
+type Background = Box<
+    dyn FnOnce(tokio_util::sync::CancellationToken) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send,
+>;
+
+/// Presignatures the coordinator keeps ready per signing set.
+#[cfg(feature = "threshold")]
+const PRESIGNATURE_POOL: usize = 32;
+/// How often the pool is topped up.
+#[cfg(feature = "threshold")]
+const POOL_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The coordinator of the threshold network in `network` with `nodes`, holding root `version`; and the parties.
+#[cfg(feature = "threshold")]
+fn threshold_signer(
+    network: Option<&PathBuf>,
+    nodes: &[(u16, String)],
+    version: u32,
+) -> Outcome<(Arc<zrsign::signer::threshold::ThresholdSigner<zrsign::mpc::network::remote::RemoteNode>>, u16)> {
+    use zrsign::mpc::network::{https::Tls, layout, pki::Identity, remote::RemoteNode};
+    let dir = network.ok_or_else(|| {
+        Failure::usage("no threshold network", "pass --mpc-network DIR (the directory `zrsign mpc keygen --out` wrote)")
+    })?;
+    let record =
+        layout::read_root(dir).map_err(|e| Failure::usage(e.to_string(), "pass `mpc keygen --out`'s directory"))?;
+    let root = record.public_key().map_err(|e| Failure::usage(e.to_string(), "root.json is damaged"))?;
+    let mut indexes: Vec<u16> = nodes.iter().map(|(i, _)| *i).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    if indexes != (0..record.parties).collect::<Vec<_>>() || nodes.len() != usize::from(record.parties) {
+        return Err(Failure::usage(
+            format!("--mpc-node names nodes {indexes:?}; the network has nodes 0..{}", record.parties),
+            "pass --mpc-node INDEX=HOST:PORT once for every node",
+        ));
+    }
+    let tls = Tls::load(dir, Identity::Coordinator, record.parties).map_err(|e| {
+        Failure::usage(e.to_string(), "the directory needs ca.crt, coordinator.crt and coordinator.key")
+    })?;
+    let links = RemoteNode::network(&tls, nodes.to_vec());
+    let signer = zrsign::signer::threshold::ThresholdSigner::new(version, root, record.threshold, links);
+    Ok((Arc::new(signer), record.parties))
 }
