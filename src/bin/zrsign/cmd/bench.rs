@@ -21,9 +21,9 @@ pub struct Args {
     #[arg(long, default_value_t = 1_000.0)]
     rate: f64,
     /// Sign-tx requests with broadcast in the relay run (a second anvil as the destination chain, the relayer
-    /// in process); 0: no relay run. `--quick` makes it 100 unless given.
-    #[arg(long, default_value_t = 3_000)]
-    relay_requests: usize,
+    /// in process); 0: no relay run. Default 3,000 (100 with --quick).
+    #[arg(long)]
+    relay_requests: Option<usize>,
     /// Offered rate of the relay run, requests per second (0: unpaced).
     #[arg(long, default_value_t = 500.0)]
     relay_rate: f64,
@@ -77,7 +77,7 @@ impl Args {
             return Ok(());
         }
         let requests = if self.quick && self.requests == 20_000 { 200 } else { self.requests };
-        let relay_requests = if self.quick && self.relay_requests == 3_000 { 100 } else { self.relay_requests };
+        let relay_requests = self.relay_requests.unwrap_or(if self.quick { 100 } else { 3_000 });
         let command = std::env::args().collect::<Vec<_>>().join(" ");
         let command = match command.split_once(" bench") {
             Some((_, rest)) => format!("zrsign bench{rest}"),
