@@ -514,12 +514,12 @@ impl LoadOutcome {
     /// Answer mined → transfer mined on the destination, per relayed request (both as the watchers saw the
     /// blocks).
     pub fn relay_latencies(&self) -> Vec<Duration> {
-        self.samples.iter().filter_map(|s| Some(s.relayed?.checked_sub(s.answered?)?)).collect()
+        self.samples.iter().filter_map(|s| s.relayed?.checked_sub(s.answered?)).collect()
     }
 
     /// Request mined → transfer mined on the destination, per relayed request.
     pub fn relay_stage(&self) -> Vec<Duration> {
-        self.samples.iter().filter_map(|s| Some(s.relayed?.checked_sub(s.mined?)?)).collect()
+        self.samples.iter().filter_map(|s| s.relayed?.checked_sub(s.mined?)).collect()
     }
 
     /// Requests fulfilled in each whole second since the start.
