@@ -538,3 +538,53 @@ impl LoadOutcome {
         buckets
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(requests: usize) -> LoadPlan {
+        LoadPlan { requests, rate: None, max_in_flight: 10, answers: true, timeout: Duration::from_secs(1) }
+    }
+
+    fn at(ms: u64) -> Option<Duration> {
+        Some(Duration::from_millis(ms))
+    }
+
+    #[test]
+    fn relay_run_finishes_only_when_every_request_is_answered_and_relayed() {
+        let mut s = Shared { samples: vec![Sample::default(); 2], ..Default::default() };
+        let plan = plan(2);
+        s.answered = 2;
+        s.relayed = 1;
+        assert!(!s.finished(&plan, true), "one transfer still to be mined");
+        assert!(s.finished(&plan, false), "without relays, answers are enough");
+        s.relayed = 2;
+        s.answered = 1;
+        assert!(!s.finished(&plan, true), "a transfer seen before its answer's block is not the end");
+        s.failed = 1;
+        assert!(s.finished(&plan, true), "a failed request settles");
+    }
+
+    #[test]
+    fn relay_figures_run_from_the_answer_to_the_transfer() {
+        let sample = |mined, answered, relayed| Sample {
+            mined: at(mined),
+            answered: at(answered),
+            relayed,
+            ..Default::default()
+        };
+        let outcome = LoadOutcome {
+            plan: plan(3),
+            samples: vec![sample(0, 500, at(1_000)), sample(0, 1_000, at(2_000)), sample(500, 1_000, None)],
+            started_at_ms: 0,
+            blocks: 4,
+            destination_blocks: 4,
+        };
+        assert_eq!(outcome.relayed(), 2);
+        assert_eq!(outcome.relay_latencies(), [Duration::from_millis(500), Duration::from_millis(1_000)]);
+        assert_eq!(outcome.relay_stage(), [Duration::from_millis(1_000), Duration::from_millis(2_000)]);
+        // Two transfers between the first answer (0.5 s) and the last transfer (2 s).
+        assert!((outcome.relay_throughput() - 2.0 / 1.5).abs() < 1e-9, "{}", outcome.relay_throughput());
+    }
+}
