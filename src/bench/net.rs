@@ -56,6 +56,12 @@ pub const RESPONDER_BATCH: usize = 1_000;
 /// How often the responder polls in the benchmark.
 pub const RESPONDER_POLL: Duration = Duration::from_millis(5);
 
+/// How long the bench's responder waits for an answer's receipt before leaving it to the next poll's
+/// reconciliation (which sends its requests again if the node dropped it). Ten blocks at the default 0.5 s
+/// interval: with thousands of request transactions pending, anvil sometimes drops an answer transaction, and
+/// the default 60 s wait stalled the whole run for a minute (the load curve's 2,000/s point).
+pub const RESPONDER_RECEIPT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How often the relayer polls the source and looks at sent broadcasts in the benchmark.
 pub const RELAYER_POLL: Duration = Duration::from_millis(20);
 
@@ -144,6 +150,7 @@ impl BenchNet {
         let signer = Arc::new(MockSigner::single(self.root.clone()));
         let mut config = ResponderConfig::default();
         config.batch_size = NonZeroUsize::new(RESPONDER_BATCH).unwrap_or(config.batch_size);
+        config.receipt_timeout = RESPONDER_RECEIPT_TIMEOUT;
         let mut responder = Responder::new(
             self.chain.clone(),
             signer,
