@@ -14,7 +14,7 @@ use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
     eips::Encodable2718,
     network::TxSignerSync,
-    primitives::{B256, Bytes, TxKind, U256, keccak256},
+    primitives::{Address, B256, Bytes, TxKind, U256, keccak256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     sol_types::{SolCall, SolEvent},
@@ -67,20 +67,83 @@ pub struct Presigned {
 /// nonces that follow each user's current one.
 pub async fn presign(net: &BenchNet, count: usize, salt: u64) -> Result<Presigned, BenchError> {
     let chain = net.chain.as_ref();
-    let fee: U256 =
-        chain.view(net.proxy, IZrSign::signFeeCall { walletTypeId: net.wallet_type, kind: RequestKind::Hash }).await?;
-    // Twice the quote: the gas part follows the base fee, and the excess is credited back to the user.
-    let value = fee * U256::from(2);
+    let dst = crate::protocol::chain_key(&crate::protocol::Caip2::eip155(chain.evm_chain_id()).to_string());
     let params = |i: usize| ZrSignParams {
         walletTypeId: net.wallet_type,
         walletIndex: U256::ZERO,
-        dstChainId: crate::protocol::chain_key(&crate::protocol::Caip2::eip155(chain.evm_chain_id()).to_string()),
+        dstChainId: dst,
         payload: keccak256([salt.to_be_bytes(), (i as u64).to_be_bytes()].concat()).to_vec().into(),
         broadcast: false,
     };
+    presign_with(net, count, RequestKind::Hash, &|i| IZrSign::zrSignHashCall { params: params(i) }.abi_encode()).await
+}
+
+/// What the relay run sends: sign-tx requests with broadcast, and each one's transfer recipient on the
+/// destination chain (one per request: the destination's receipts name it).
+pub struct RelayRequests {
+    /// The request transactions (source chain).
+    pub txs: Presigned,
+    /// The recipient of each one's transfer, in the same order.
+    pub recipients: Vec<Address>,
+}
+
+/// Value of each relayed transfer (1 gwei).
+const RELAY_VALUE: u128 = 1_000_000_000;
+
+/// Builds `count` `zrSignTx` requests with `broadcast`, spread over the net's users as [`presign`] does; each
+/// one's unsigned transaction is an EIP-1559 transfer on the destination chain from the user's key 0 (funded
+/// there by [`BenchNet::fund_destination_keys`]) to an address of its own, with the key's next nonce there
+/// (the keys have sent nothing on the destination).
+pub async fn presign_relays(net: &BenchNet, count: usize, salt: u64) -> Result<RelayRequests, BenchError> {
+    use crate::devnet::DESTINATION_CHAIN_ID;
+    let users = net.users.len().max(1);
+    let recipients: Vec<Address> = (0..count)
+        .map(|i| Address::from_word(keccak256([b"relay".as_slice(), &salt.to_be_bytes(), &i.to_be_bytes()].concat())))
+        .collect();
+    let dst = crate::protocol::Caip2::eip155(DESTINATION_CHAIN_ID).key();
+    let input = |i: usize| {
+        let transfer = TxEip1559 {
+            chain_id: DESTINATION_CHAIN_ID,
+            nonce: (i / users) as u64,
+            gas_limit: 21_000,
+            max_fee_per_gas: MAX_FEE_PER_GAS,
+            max_priority_fee_per_gas: PRIORITY_FEE_PER_GAS,
+            to: TxKind::Call(recipients[i]),
+            value: U256::from(RELAY_VALUE),
+            ..Default::default()
+        };
+        let params = ZrSignParams {
+            walletTypeId: net.wallet_type,
+            walletIndex: U256::ZERO,
+            dstChainId: dst,
+            payload: transfer.encoded_for_signing().into(),
+            broadcast: true,
+        };
+        IZrSign::zrSignTxCall { params }.abi_encode()
+    };
+    let txs = presign_with(net, count, RequestKind::Tx, &input).await?;
+    Ok(RelayRequests { txs, recipients })
+}
+
+/// `count` request transactions of `kind` with calldata `input(i)`, the fee quoted twice as value (the gas
+/// part follows the base fee, and the excess is credited back to the user), round robin over the users.
+async fn presign_with(
+    net: &BenchNet,
+    count: usize,
+    kind: RequestKind,
+    input: &(dyn Fn(usize) -> Vec<u8> + Sync),
+) -> Result<Presigned, BenchError> {
+    let chain = net.chain.as_ref();
+    let fee: U256 = chain.view(net.proxy, IZrSign::signFeeCall { walletTypeId: net.wallet_type, kind }).await?;
+    let value = fee * U256::from(2);
     let first = net.users.first().ok_or_else(|| BenchError::Incomplete("no users".into()))?;
-    let probe =
-        crate::chain::Call::sol(first.address(), net.proxy, &IZrSign::zrSignHashCall { params: params(0) }, value);
+    let probe = crate::chain::Call {
+        from: first.address(),
+        to: Some(net.proxy),
+        value,
+        input: Bytes::from(input(0)),
+        gas_limit: None,
+    };
     let gas_limit = chain.estimate_gas(&probe).await? * GAS_MARGIN_PCT / 100;
     let mut nonces = Vec::with_capacity(net.users.len());
     for user in &net.users {
@@ -98,7 +161,7 @@ pub async fn presign(net: &BenchNet, count: usize, salt: u64) -> Result<Presigne
             to: TxKind::Call(net.proxy),
             value,
             access_list: Default::default(),
-            input: IZrSign::zrSignHashCall { params: params(i) }.abi_encode().into(),
+            input: input(i).into(),
         };
         nonces[u] += 1;
         let signature = net.users[u]
@@ -128,7 +191,13 @@ pub struct Sample {
     pub answered: Option<Duration>,
     /// The answer's block.
     pub answer_block: Option<u64>,
-    /// Why it failed (send refused, reverted).
+    /// When the watcher of the destination chain saw the block with its relayed transfer (relay runs).
+    #[serde(default)]
+    pub relayed: Option<Duration>,
+    /// That destination block.
+    #[serde(default)]
+    pub relay_block: Option<u64>,
+    /// Why it failed (send refused, reverted, its relayed transfer reverted).
     pub error: Option<String>,
 }
 
@@ -143,6 +212,17 @@ pub struct LoadOutcome {
     pub started_at_ms: i64,
     /// Blocks the run spanned.
     pub blocks: u64,
+    /// Destination blocks the run spanned (relay runs).
+    #[serde(default)]
+    pub destination_blocks: u64,
+}
+
+/// The destination chain of a relay run, and the recipient of each request's transfer (in send order).
+pub struct Relays<'a> {
+    /// The destination chain.
+    pub chain: &'a RpcChain,
+    /// Each request's transfer recipient.
+    pub recipients: &'a [Address],
 }
 
 #[derive(Default)]
@@ -150,23 +230,45 @@ struct Shared {
     samples: Vec<Sample>,
     by_hash: HashMap<B256, usize>,
     by_id: HashMap<u64, usize>,
+    by_recipient: HashMap<Address, usize>,
     mined: usize,
     answered: usize,
+    relayed: usize,
     failed: usize,
 }
 
-/// Sends `txs` as `plan` says and watches until every request is mined (and answered, if asked) or the
-/// plan's timeout. `progress` is told how many are done.
+impl Shared {
+    /// Every request settled as the plan asks (mined; answered; relayed), or failed.
+    fn finished(&self, plan: &LoadPlan, relays: bool) -> bool {
+        let settled = if relays {
+            self.relayed.min(self.answered)
+        } else if plan.answers {
+            self.answered
+        } else {
+            self.mined
+        };
+        settled + self.failed >= self.samples.len()
+    }
+}
+
+/// Sends `txs` as `plan` says and watches until every request is mined (and answered, if asked; and its
+/// transfer mined on the destination chain, with `relays`) or the plan's timeout. `progress` is told how many
+/// are done.
 pub async fn run(
     chain: &RpcChain,
     txs: Presigned,
     plan: &LoadPlan,
+    relays: Option<Relays<'_>>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<LoadOutcome, BenchError> {
     let count = txs.raw.len();
+    let relaying = relays.is_some();
     let shared = Arc::new(Mutex::new(Shared {
         samples: vec![Sample::default(); count],
         by_hash: txs.hashes.iter().enumerate().map(|(i, h)| (*h, i)).collect(),
+        by_recipient: relays
+            .as_ref()
+            .map_or_else(HashMap::new, |r| r.recipients.iter().enumerate().map(|(i, a)| (*a, i)).collect()),
         ..Default::default()
     }));
     let done = Arc::new(AtomicUsize::new(0));
@@ -208,52 +310,84 @@ pub async fn run(
         }
     };
 
-    let watch = async {
-        let mut last = first_block;
-        loop {
-            let finished = {
-                let s = lock(&shared);
-                let settled = if plan.answers { s.answered } else { s.mined };
-                settled + s.failed >= count
-            };
-            if finished || Instant::now() >= deadline {
-                return Ok::<u64, BenchError>(last);
-            }
-            let head = chain.block_number().await?;
-            if head == last {
-                tokio::time::sleep(TICK).await;
-                continue;
-            }
-            for number in last + 1..=head {
-                let receipts: Option<Vec<TransactionReceipt>> = chain
-                    .provider()
-                    .raw_request("eth_getBlockReceipts".into(), (format!("0x{number:x}"),))
-                    .await
-                    .map_err(|e| crate::chain::ChainError::from_rpc("eth_getBlockReceipts", e))?;
-                let (seen, seen_ms) = (started.elapsed(), crate::store::now_ms());
-                let mut s = lock(&shared);
-                for receipt in receipts.unwrap_or_default() {
-                    absorb(&mut s, &receipt, number, seen, seen_ms);
-                }
-                let settled = if plan.answers { s.answered } else { s.mined };
-                done.store(settled, Ordering::Relaxed);
-            }
-            progress(done.load(Ordering::Relaxed));
-            last = head;
+    let finished = || lock(&shared).finished(plan, relaying);
+    let watch = follow(chain, first_block, started, deadline, &finished, |number, receipts, seen, seen_ms| {
+        let mut s = lock(&shared);
+        for receipt in receipts {
+            absorb(&mut s, receipt, number, seen, seen_ms);
         }
+        let settled = if relaying {
+            s.relayed.min(s.answered)
+        } else if plan.answers {
+            s.answered
+        } else {
+            s.mined
+        };
+        done.store(settled, Ordering::Relaxed);
+        progress(settled);
+    });
+    let watch_destination = async {
+        let Some(relays) = &relays else { return Ok((0, 0)) };
+        let first = relays.chain.block_number().await?;
+        let last = follow(relays.chain, first, started, deadline, &finished, |number, receipts, seen, _| {
+            let mut s = lock(&shared);
+            for receipt in receipts {
+                absorb_relay(&mut s, receipt, number, seen);
+            }
+        })
+        .await?;
+        Ok::<_, BenchError>((first, last))
     };
 
-    let ((), last) = tokio::join!(send, watch);
+    let ((), last, destination) = tokio::join!(send, watch, watch_destination);
     let last = last?;
+    let (first_destination, last_destination) = destination?;
     let shared = lock(&shared);
-    let settled = if plan.answers { shared.answered } else { shared.mined };
-    if settled + shared.failed < count {
+    if !shared.finished(plan, relaying) {
         return Err(BenchError::Incomplete(format!(
-            "after {:?}: {} of {count} requests mined, {} answered, {} failed",
-            plan.timeout, shared.mined, shared.answered, shared.failed
+            "after {:?}: {} of {count} requests mined, {} answered, {} relayed, {} failed",
+            plan.timeout, shared.mined, shared.answered, shared.relayed, shared.failed
         )));
     }
-    Ok(LoadOutcome { plan: plan.clone(), samples: shared.samples.clone(), started_at_ms, blocks: last - first_block })
+    Ok(LoadOutcome {
+        plan: plan.clone(),
+        samples: shared.samples.clone(),
+        started_at_ms,
+        blocks: last - first_block,
+        destination_blocks: last_destination - first_destination,
+    })
+}
+
+/// Reads every block of `chain` after `last` once, as it is mined, handing `on_block` its number, receipts and
+/// when it was seen (since `started`, and wall clock ms), until `finished` or `deadline`; returns the last
+/// block read.
+async fn follow(
+    chain: &RpcChain,
+    mut last: u64,
+    started: Instant,
+    deadline: Instant,
+    finished: &(dyn Fn() -> bool + Sync),
+    mut on_block: impl FnMut(u64, &[TransactionReceipt], Duration, i64),
+) -> Result<u64, BenchError> {
+    loop {
+        if finished() || Instant::now() >= deadline {
+            return Ok(last);
+        }
+        let head = chain.block_number().await?;
+        if head == last {
+            tokio::time::sleep(TICK).await;
+            continue;
+        }
+        for number in last + 1..=head {
+            let receipts: Option<Vec<TransactionReceipt>> = chain
+                .provider()
+                .raw_request("eth_getBlockReceipts".into(), (format!("0x{number:x}"),))
+                .await
+                .map_err(|e| crate::chain::ChainError::from_rpc("eth_getBlockReceipts", e))?;
+            on_block(number, &receipts.unwrap_or_default(), started.elapsed(), crate::store::now_ms());
+        }
+        last = head;
+    }
 }
 
 fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
@@ -298,6 +432,23 @@ fn absorb(s: &mut Shared, receipt: &TransactionReceipt, block: u64, seen: Durati
             s.answered += 1;
         }
     }
+}
+
+/// Records what one destination receipt says: a relayed transfer to one of the run's recipients mined (after
+/// its request's answer: the relayer sends only answered requests' transactions).
+fn absorb_relay(s: &mut Shared, receipt: &TransactionReceipt, block: u64, seen: Duration) {
+    let Some(&i) = receipt.to.as_ref().and_then(|to| s.by_recipient.get(to)) else { return };
+    if s.samples[i].relayed.is_some() || s.samples[i].error.is_some() {
+        return;
+    }
+    if !receipt.status() {
+        s.samples[i].error = Some(format!("relayed transfer reverted in destination block {block}"));
+        s.failed += 1;
+        return;
+    }
+    s.samples[i].relayed = Some(seen);
+    s.samples[i].relay_block = Some(block);
+    s.relayed += 1;
 }
 
 /// Sends raw transactions in one JSON-RPC batch; one result per transaction.
@@ -345,6 +496,32 @@ impl LoadOutcome {
         self.samples.iter().filter_map(|s| Some(s.answered? - s.mined?)).collect()
     }
 
+    /// Requests whose transfer was mined on the destination chain.
+    pub fn relayed(&self) -> usize {
+        self.samples.iter().filter(|s| s.relayed.is_some()).count()
+    }
+
+    /// Transfers mined on the destination per second, from the first answer mined to the last transfer mined.
+    pub fn relay_throughput(&self) -> f64 {
+        let first = self.samples.iter().filter_map(|s| s.answered).min();
+        let last = self.samples.iter().filter_map(|s| s.relayed).max();
+        match (first, last) {
+            (Some(a), Some(b)) if b > a => self.relayed() as f64 / (b - a).as_secs_f64(),
+            _ => 0.0,
+        }
+    }
+
+    /// Answer mined → transfer mined on the destination, per relayed request (both as the watchers saw the
+    /// blocks).
+    pub fn relay_latencies(&self) -> Vec<Duration> {
+        self.samples.iter().filter_map(|s| s.relayed?.checked_sub(s.answered?)).collect()
+    }
+
+    /// Request mined → transfer mined on the destination, per relayed request.
+    pub fn relay_stage(&self) -> Vec<Duration> {
+        self.samples.iter().filter_map(|s| s.relayed?.checked_sub(s.mined?)).collect()
+    }
+
     /// Requests fulfilled in each whole second since the start.
     pub fn per_second(&self) -> Vec<usize> {
         let mut buckets: Vec<usize> = Vec::new();
@@ -359,5 +536,55 @@ impl LoadOutcome {
             }
         }
         buckets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(requests: usize) -> LoadPlan {
+        LoadPlan { requests, rate: None, max_in_flight: 10, answers: true, timeout: Duration::from_secs(1) }
+    }
+
+    fn at(ms: u64) -> Option<Duration> {
+        Some(Duration::from_millis(ms))
+    }
+
+    #[test]
+    fn relay_run_finishes_only_when_every_request_is_answered_and_relayed() {
+        let mut s = Shared { samples: vec![Sample::default(); 2], ..Default::default() };
+        let plan = plan(2);
+        s.answered = 2;
+        s.relayed = 1;
+        assert!(!s.finished(&plan, true), "one transfer still to be mined");
+        assert!(s.finished(&plan, false), "without relays, answers are enough");
+        s.relayed = 2;
+        s.answered = 1;
+        assert!(!s.finished(&plan, true), "a transfer seen before its answer's block is not the end");
+        s.failed = 1;
+        assert!(s.finished(&plan, true), "a failed request settles");
+    }
+
+    #[test]
+    fn relay_figures_run_from_the_answer_to_the_transfer() {
+        let sample = |mined, answered, relayed| Sample {
+            mined: at(mined),
+            answered: at(answered),
+            relayed,
+            ..Default::default()
+        };
+        let outcome = LoadOutcome {
+            plan: plan(3),
+            samples: vec![sample(0, 500, at(1_000)), sample(0, 1_000, at(2_000)), sample(500, 1_000, None)],
+            started_at_ms: 0,
+            blocks: 4,
+            destination_blocks: 4,
+        };
+        assert_eq!(outcome.relayed(), 2);
+        assert_eq!(outcome.relay_latencies(), [Duration::from_millis(500), Duration::from_millis(1_000)]);
+        assert_eq!(outcome.relay_stage(), [Duration::from_millis(1_000), Duration::from_millis(2_000)]);
+        // Two transfers between the first answer (0.5 s) and the last transfer (2 s).
+        assert!((outcome.relay_throughput() - 2.0 / 1.5).abs() < 1e-9, "{}", outcome.relay_throughput());
     }
 }

@@ -1,11 +1,11 @@
 //! SVG plots of a [`Report`]: latency distribution per stage, throughput over time, the load curve.
 
-use super::{BenchError, report::Report};
+use super::{BenchError, report::Report, suite::RELAY_PLOT};
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// File names of the plots, in the order [`draw`] writes them.
-pub const FILES: [&str; 3] = ["latency.svg", "throughput.svg", "load-curve.svg"];
+/// File names of the plots, in the order [`draw`] writes them (the last only when the relay ran).
+pub const FILES: [&str; 4] = ["latency.svg", "throughput.svg", "load-curve.svg", "relay.svg"];
 
 fn err(e: impl std::fmt::Display) -> BenchError {
     BenchError::Plot(e.to_string())
@@ -13,23 +13,29 @@ fn err(e: impl std::fmt::Display) -> BenchError {
 
 const COLORS: [RGBColor; 5] = [BLUE, RED, GREEN, MAGENTA, BLACK];
 
-/// Draws every plot of `report` into `dir`, with each stage's latency samples (ms, any order); returns the
-/// files written.
+/// Draws every plot of `report` into `dir`, with each stage's latency samples (ms, any order; the relay
+/// latency's, named [`RELAY_PLOT`], drawn on a plot of its own); returns the files written.
 pub fn draw(report: &Report, stages: &[(String, Vec<f64>)], dir: &Path) -> Result<Vec<PathBuf>, BenchError> {
-    let paths: Vec<PathBuf> = FILES.iter().map(|f| dir.join(f)).collect();
-    latency(stages, &paths[0])?;
+    let mut paths: Vec<PathBuf> = FILES.iter().map(|f| dir.join(f)).collect();
+    let (relay, stages): (Vec<_>, Vec<_>) = stages.iter().cloned().partition(|(name, _)| name == RELAY_PLOT);
+    latency(&stages, "Latency from the request's block, per stage (CDF)", &paths[0])?;
     throughput(report, &paths[1])?;
     curve(report, &paths[2])?;
+    if relay.is_empty() {
+        paths.truncate(3);
+    } else {
+        latency(&relay, "Relay latency: answer mined → transfer mined on the destination (CDF)", &paths[3])?;
+    }
     Ok(paths)
 }
 
 /// Cumulative distribution of each stage's latency.
-fn latency(stages: &[(String, Vec<f64>)], path: &Path) -> Result<(), BenchError> {
+fn latency(stages: &[(String, Vec<f64>)], caption: &str, path: &Path) -> Result<(), BenchError> {
     let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let max = stages.iter().flat_map(|(_, v)| v.iter().copied()).fold(1.0, f64::max);
     let mut chart = ChartBuilder::on(&root)
-        .caption("Latency from the request's block, per stage (CDF)", ("sans-serif", 20))
+        .caption(caption, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(50)

@@ -58,6 +58,31 @@ pub struct EndToEnd {
     pub blocks: u64,
 }
 
+/// The relay run: sign-tx requests with broadcast, answered by the responder, their transfers sent by the
+/// relayer and mined on a second anvil (the destination chain, mined the same way).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Relay {
+    /// Requests sent.
+    pub requests: usize,
+    /// Offered rate, requests/s (`None`: unpaced).
+    pub offered_rate: Option<f64>,
+    /// Requests answered on the source chain.
+    pub answered: usize,
+    /// Requests whose transfer was mined on the destination chain.
+    pub relayed: usize,
+    /// Transfers mined on the destination per second (first answer mined → last transfer mined).
+    pub throughput: f64,
+    /// Answer mined → transfer mined, as the watchers of both chains saw the blocks.
+    pub latency: Percentiles,
+    /// From the request's block seen by the watcher to each stage: event seen, signed, answer mined (the
+    /// responder's store), answer mined (watcher), relay mined (destination watcher).
+    pub stages: Vec<(String, Percentiles)>,
+    /// Source blocks the run spanned.
+    pub blocks: u64,
+    /// Destination blocks the run spanned.
+    pub destination_blocks: u64,
+}
+
 /// The ceiling: the same request transactions mined with no responder.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Ceiling {
@@ -115,6 +140,9 @@ pub struct Report {
     pub throughput_over_time: Vec<usize>,
     /// Requests mined per second over the ceiling run.
     pub ceiling_over_time: Vec<usize>,
+    /// The relay run (`None`: not run).
+    #[serde(default)]
+    pub relay: Option<Relay>,
     /// The load curve.
     pub curve: Vec<CurvePoint>,
     /// Peak resident memory of the bench process (responder, load generator and watcher), bytes.
@@ -212,7 +240,25 @@ impl Report {
             thousands(extra),
             met(extra > 0 && extra <= 16_000)
         );
-        let _ = writeln!(md, "| relayed transfers/s with relay latency | not measured by this bench | **not met** |\n");
+        match &self.relay {
+            Some(r) => {
+                let _ = writeln!(
+                    md,
+                    "| relayed transfers/s with relay latency | {:.0} transfers/s mined on the destination, {} of {} \
+                     relayed; answer mined → transfer mined p50 {:.0} ms, p99 {:.0} ms | {} |\n",
+                    r.throughput,
+                    thousands(r.relayed as u64),
+                    thousands(r.requests as u64),
+                    r.latency.p50_ms,
+                    r.latency.p99_ms,
+                    met(r.requests > 0 && r.relayed == r.requests)
+                );
+            }
+            None => {
+                let _ =
+                    writeln!(md, "| relayed transfers/s with relay latency | not run (`--relay-requests 0`) | — |\n");
+            }
+        }
 
         let _ = writeln!(md, "## Gas per call (transactions: 21,000 intrinsic and calldata included)\n");
         let _ = writeln!(md, "| call | anvil | revm | v1 | ratio to v1 |\n| --- | ---: | ---: | ---: | ---: |");
@@ -298,6 +344,44 @@ impl Report {
             row(&mut md, name, p);
         }
         row(&mut md, "answer mined (watcher: request block → answer block)", &e.latency);
+        if let Some(r) = &self.relay
+            && let Some((_, p)) = r.stages.last()
+        {
+            row(&mut md, "relay mined (relay run below: request block → destination block with the transfer)", p);
+            let _ = writeln!(md, "\n## Relay\n");
+            let _ = writeln!(
+                md,
+                "A second anvil is the destination chain (`eip155:{}`, mined as the source). The same users send {} \
+                 pre-signed `zrSignTx` requests with `broadcast` at an offered {} requests/s; each unsigned \
+                 transaction is an EIP-1559 transfer of 1 gwei on the destination from the user's key (funded \
+                 there) to an address of its own. The responder answers them; the devnet's relayer, in the same \
+                 process, assembles each signed transaction and broadcasts it; a watcher of each chain reads \
+                 every block's receipts once, and the relay latency is the answer's block seen on the source to \
+                 the transfer's block seen on the destination.\n",
+                crate::devnet::DESTINATION_CHAIN_ID,
+                thousands(r.requests as u64),
+                r.offered_rate.map_or_else(|| "unpaced".to_owned(), |x| format!("{x:.0}"))
+            );
+            let _ = writeln!(
+                md,
+                "- **{:.0} relayed transfers mined/s** on the destination ({} of {} relayed, {} answered; {} source \
+                 blocks, {} destination blocks)",
+                r.throughput,
+                thousands(r.relayed as u64),
+                thousands(r.requests as u64),
+                thousands(r.answered as u64),
+                r.blocks,
+                r.destination_blocks
+            );
+            let _ = writeln!(
+                md,
+                "\n| stage (from the request's block) | p50 | p90 | p99 | max |\n| --- | ---: | ---: | ---: | ---: |"
+            );
+            for (name, p) in &r.stages {
+                row(&mut md, name, p);
+            }
+            row(&mut md, "relay latency (answer block → destination block with the transfer)", &r.latency);
+        }
         let _ = writeln!(md, "\n## Load curve\n");
         let _ =
             writeln!(md, "| offered/s | fulfilled/s | p50 | p99 | requests |\n| ---: | ---: | ---: | ---: | ---: |");

@@ -1,11 +1,11 @@
 //! The whole benchmark, in order: gas (revm, anvil), execution and signing rates, the end-to-end run with
-//! its ceiling, and the load curve. Each load run has a fresh chain.
+//! its ceiling, the relay run, and the load curve. Each load run has a fresh chain (two for the relay run).
 
 use super::{
     BenchError, Percentiles,
     load::{self, LoadOutcome, LoadPlan},
     net::{BenchNet, Mining},
-    report::{Ceiling, CurvePoint, EndToEnd, Machine, Report},
+    report::{Ceiling, CurvePoint, EndToEnd, Machine, Relay, Report},
 };
 use crate::{chain::AnvilChain, contracts::Artifacts, store::RequestRecord, toolchain::Toolchain};
 use std::time::{Duration, Instant};
@@ -19,6 +19,10 @@ pub struct Options {
     pub users: usize,
     /// Offered rate of the end-to-end run (`None`: unpaced).
     pub rate: Option<f64>,
+    /// Sign-tx requests with broadcast in the relay run (0: no relay run).
+    pub relay_requests: usize,
+    /// Offered rate of the relay run (`None`: unpaced).
+    pub relay_rate: Option<f64>,
     /// Offered rates of the load curve (empty: no curve).
     pub curve: Vec<f64>,
     /// Seconds of load per curve point.
@@ -69,6 +73,13 @@ pub async fn run(
     step("ceiling (no responder)", options.requests as u64);
     let ceiling = ceiling(toolchain, artifacts, options, progress).await?;
 
+    let relay = if options.relay_requests > 0 {
+        step("relay (responder, relayer, destination chain)", options.relay_requests as u64);
+        Some(relay(toolchain, artifacts, options, progress).await?)
+    } else {
+        None
+    };
+
     let mut curve = Vec::new();
     for &rate in &options.curve {
         let requests = ((rate * options.curve_seconds) as usize).max(options.users);
@@ -110,14 +121,70 @@ pub async fn run(
         throughput_over_time: e2e.per_second(),
         ceiling_over_time: ceiling.per_second(),
         ceiling: Ceiling { requests: options.requests, throughput: ceiling.throughput(), blocks: ceiling.blocks },
+        relay: relay.as_ref().map(|(r, _)| r.clone()),
         curve,
         peak_memory_bytes,
         wall_s: started.elapsed().as_secs_f64(),
     };
     let mut plotted = samples;
-    plotted
-        .push(("answer mined (watcher)".into(), e2e.latencies().iter().map(|d| d.as_secs_f64() * 1_000.0).collect()));
+    plotted.push(("answer mined (watcher)".into(), millis(&e2e.latencies())));
+    if let Some((_, relay)) = relay {
+        plotted.push((RELAY_PLOT.into(), millis(&relay.relay_latencies())));
+    }
     Ok((report, plotted))
+}
+
+/// The name of the relay latency's samples among those the suite hands back (the plots draw them apart).
+pub const RELAY_PLOT: &str = "relay latency (answer mined → transfer mined)";
+
+fn millis(samples: &[Duration]) -> Vec<f64> {
+    samples.iter().map(|d| d.as_secs_f64() * 1_000.0).collect()
+}
+
+/// The relay run: a fresh source chain and a destination chain, the responder and the relayer, the users'
+/// keys funded on the destination, then sign-tx requests with broadcast, each watched until its transfer is
+/// mined on the destination.
+async fn relay(
+    toolchain: &Toolchain,
+    artifacts: &Artifacts,
+    options: &Options,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<(Relay, LoadOutcome), BenchError> {
+    let requests = options.relay_requests;
+    let mut net = BenchNet::start(toolchain, artifacts, &options.mining, options.users, true).await?;
+    net.start_responder().await?;
+    net.start_relayer().await?;
+    net.prepare_keys().await?;
+    let destination = net.fund_destination_keys().await?;
+    let sends = load::presign_relays(&net, requests, 3).await?;
+    let plan = LoadPlan {
+        requests,
+        rate: options.relay_rate,
+        max_in_flight: options.max_in_flight,
+        answers: true,
+        timeout: timeout(requests, options.relay_rate),
+    };
+    let relays = load::Relays { chain: &destination, recipients: &sends.recipients };
+    let outcome = load::run(&net.chain, sends.txs, &plan, Some(relays), progress).await?;
+    net.stop_relayer().await;
+    net.stop_responder().await;
+    let records = net.store.recent_requests(crate::devnet::SOURCE_CHAIN_ID, net.proxy, (requests * 2) as u64).await?;
+    let mut stages: Vec<(String, Percentiles)> =
+        stages(&outcome, &records).into_iter().map(|(n, v)| (n, percentiles_ms(&v))).collect();
+    stages.push(("answer mined (watcher)".into(), Percentiles::of(&outcome.latencies())));
+    stages.push(("relay mined (destination watcher)".into(), Percentiles::of(&outcome.relay_stage())));
+    let report = Relay {
+        requests,
+        offered_rate: options.relay_rate,
+        answered: outcome.fulfilled(),
+        relayed: outcome.relayed(),
+        throughput: outcome.relay_throughput(),
+        latency: Percentiles::of(&outcome.relay_latencies()),
+        stages,
+        blocks: outcome.blocks,
+        destination_blocks: outcome.destination_blocks,
+    };
+    Ok((report, outcome))
 }
 
 fn percentiles_ms(ms: &[f64]) -> Percentiles {
@@ -140,7 +207,7 @@ async fn end_to_end(
     rate: Option<f64>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(LoadOutcome, StageSamples), BenchError> {
-    let mut net = BenchNet::start(toolchain, artifacts, &options.mining, options.users).await?;
+    let mut net = BenchNet::start(toolchain, artifacts, &options.mining, options.users, false).await?;
     net.start_responder().await?;
     net.prepare_keys().await?;
     let txs = load::presign(&net, requests, 1).await?;
@@ -151,7 +218,7 @@ async fn end_to_end(
         answers: true,
         timeout: timeout(requests, rate),
     };
-    let outcome = load::run(&net.chain, txs, &plan, progress).await?;
+    let outcome = load::run(&net.chain, txs, &plan, None, progress).await?;
     net.stop_responder().await;
     let records = net.store.recent_requests(crate::devnet::SOURCE_CHAIN_ID, net.proxy, (requests * 2) as u64).await?;
     let stages = stages(&outcome, &records);
@@ -189,7 +256,7 @@ async fn ceiling(
     options: &Options,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<LoadOutcome, BenchError> {
-    let mut net = BenchNet::start(toolchain, artifacts, &options.mining, options.users).await?;
+    let mut net = BenchNet::start(toolchain, artifacts, &options.mining, options.users, false).await?;
     net.start_responder().await?;
     net.prepare_keys().await?;
     net.stop_responder().await;
@@ -201,5 +268,5 @@ async fn ceiling(
         answers: false,
         timeout: timeout(options.requests, None),
     };
-    load::run(&net.chain, txs, &plan, progress).await
+    load::run(&net.chain, txs, &plan, None, progress).await
 }

@@ -329,19 +329,9 @@ impl Devnet {
             services.push(tokio::spawn(async move { responder.run(interval, stop.cancelled_owned()).await }));
         }
 
-        let destinations = vec![
-            (
-                Destination { chain: chains[0].clone(), rpc_url: source_node.endpoint(), confirmations: 1 },
-                Arc::new(RpcChain::connect(&source_node.endpoint(), Vec::new()).await?),
-            ),
-            (
-                Destination { chain: chains[1].clone(), rpc_url: destination_node.endpoint(), confirmations: 1 },
-                Arc::new(RpcChain::connect(&destination_node.endpoint(), Vec::new()).await?),
-            ),
-        ];
-        let relayer_config = RelayerConfig { poll_interval: options.poll_interval, ..Default::default() };
+        let destinations = [(&chains[0], &source_node), (&chains[1], &destination_node)];
         let mut relayer =
-            Relayer::new(source.clone(), destinations, store.clone(), deployment.proxy, start_block, relayer_config)
+            relayer(source.clone(), &destinations, store.clone(), deployment.proxy, start_block, options.poll_interval)
                 .await?
                 .with_health(&health);
         let stop = shutdown.clone();
@@ -438,6 +428,26 @@ impl Drop for Devnet {
             task.abort();
         }
     }
+}
+
+/// The devnet's relayer: following `source` from `start_block` for the deployment at `proxy`, broadcasting to
+/// each of `destinations` (its CAIP-2 id and node, one confirmation enough), polling every `poll_interval`,
+/// recording into `store`. Not started: the caller runs it.
+pub async fn relayer(
+    source: Arc<RpcChain>,
+    destinations: &[(&Caip2, &AnvilChain)],
+    store: Store,
+    proxy: Address,
+    start_block: u64,
+    poll_interval: Duration,
+) -> Result<Relayer<RpcChain>, DevnetError> {
+    let mut connected = Vec::with_capacity(destinations.len());
+    for (chain, node) in destinations {
+        let destination = Destination { chain: (*chain).clone(), rpc_url: node.endpoint(), confirmations: 1 };
+        connected.push((destination, Arc::new(RpcChain::connect(&node.endpoint(), Vec::new()).await?)));
+    }
+    let config = RelayerConfig { poll_interval, ..Default::default() };
+    Ok(Relayer::new(source, connected, store, proxy, start_block, config).await?)
 }
 
 /// Removes a previous devnet's store (and its WAL files): its positions belong to chains that are gone.

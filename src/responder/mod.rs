@@ -295,10 +295,19 @@ fn record(event: &RequestEvent, block: u64, seen_at: i64, evm_chain_id: u64, pro
     }
 }
 
+/// Request `id`'s record among `records`. They are in event order, which is id order, so a binary search
+/// finds it (a range of thousands of requests would make a scan per request quadratic); a scan is the
+/// fallback should the order ever differ.
+pub(super) fn record_of(records: &mut [RequestRecord], id: u64) -> Option<&mut RequestRecord> {
+    match records.binary_search_by_key(&id, |r| r.request_id) {
+        Ok(i) => records.get_mut(i),
+        Err(_) => records.iter_mut().find(|r| r.request_id == id),
+    }
+}
+
 /// Sets the outcome of request `id` among `records`.
 fn set(records: &mut [RequestRecord], id: U256, status: RequestState, detail: Option<String>) {
-    let id: u64 = id.saturating_to();
-    if let Some(r) = records.iter_mut().find(|r| r.request_id == id) {
+    if let Some(r) = record_of(records, id.saturating_to()) {
         r.status = status;
         r.detail = detail.or(r.detail.take());
     }
@@ -306,8 +315,7 @@ fn set(records: &mut [RequestRecord], id: U256, status: RequestState, detail: Op
 
 /// Records that request `id`'s answer is ready.
 fn signed(records: &mut [RequestRecord], id: U256) {
-    let id: u64 = id.saturating_to();
-    if let Some(r) = records.iter_mut().find(|r| r.request_id == id) {
+    if let Some(r) = record_of(records, id.saturating_to()) {
         r.signed_at = Some(now_ms());
     }
 }
@@ -337,4 +345,42 @@ fn log_report(report: &PollReport) {
         blocks = ?report.blocks,
         "responder answered"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(ids: &[u64]) -> Vec<RequestRecord> {
+        ids.iter()
+            .map(|&id| RequestRecord {
+                evm_chain_id: 1,
+                proxy: Address::ZERO,
+                request_id: id,
+                kind: "hash".into(),
+                requester: Address::ZERO,
+                block: 1,
+                broadcast: false,
+                status: RequestState::Seen,
+                detail: None,
+                answer_tx: None,
+                seen_at: 0,
+                signed_at: None,
+                answered_at: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn record_of_finds_each_request_in_id_order_or_not() {
+        for ids in [vec![3, 5, 8, 13], vec![8, 3, 13, 5]] {
+            let mut rs = records(&ids);
+            for id in &ids {
+                assert_eq!(record_of(&mut rs, *id).map(|r| r.request_id), Some(*id), "{id} among {ids:?}");
+            }
+            assert!(record_of(&mut rs, 4).is_none());
+            set(&mut rs, U256::from(13), RequestState::NotOpen, None);
+            assert_eq!(rs.iter().filter(|r| r.status == RequestState::NotOpen).count(), 1);
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Sending answers: batch transactions in two phases — submitted (hash and nonce recorded in the store),
 //! then confirmed — and reconciliation of transactions whose receipt was never recorded.
 
-use super::{PollReport, Responder, ResponderError, set};
+use super::{PollReport, Responder, ResponderError, record_of, set};
 use crate::{
     bindings::{
         IZrSign::{self, KeyResponse},
@@ -239,7 +239,7 @@ impl<C: ChainSubmit, S: Signer> Responder<C, S> {
                 report.gas_used += receipt.gas_used;
                 report.rejected.push((event.id, reason));
                 set(records, event.id, RequestState::Rejected, Some(format!("{reason:?}")));
-                if let Some(r) = records.iter_mut().find(|r| r.request_id == event.id.saturating_to::<u64>()) {
+                if let Some(r) = record_of(records, event.id.saturating_to()) {
                     r.answer_tx = Some(receipt.tx_hash);
                     r.answered_at = Some(now_ms());
                 }
@@ -310,8 +310,7 @@ impl BatchShape {
 
 /// Marks a request answered by `tx` and records the stage latency from its sighting.
 fn answered(records: &mut [RequestRecord], event: &RequestEvent, tx: alloy::primitives::B256, now: i64) {
-    let id: u64 = event.id.saturating_to();
-    if let Some(r) = records.iter_mut().find(|r| r.request_id == id) {
+    if let Some(r) = record_of(records, event.id.saturating_to()) {
         r.status = RequestState::Answered;
         r.answer_tx = Some(tx);
         r.answered_at = Some(now);

@@ -1,7 +1,7 @@
 //! `zrsign bench`: gas per call (revm and anvil), execution and signing rates, end-to-end throughput and
-//! latency with the responder beside the chain's ceiling, and a load curve; JSON, Markdown and SVG plots
-//! under `target/bench/`, and with `--publish` the same Markdown as `BENCHMARKS.md` and the plots under
-//! `docs/bench/` (run from the repository's root).
+//! latency with the responder beside the chain's ceiling, relayed transfers on a destination chain, and a
+//! load curve; JSON, Markdown and SVG plots under `target/bench/`, and with `--publish` the same Markdown as
+//! `BENCHMARKS.md` and the plots under `docs/bench/` (run from the repository's root).
 
 use eyre::WrapErr;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,6 +20,13 @@ pub struct Args {
     /// Offered rate of the end-to-end run, requests per second (0: unpaced).
     #[arg(long, default_value_t = 1_000.0)]
     rate: f64,
+    /// Sign-tx requests with broadcast in the relay run (a second anvil as the destination chain, the relayer
+    /// in process); 0: no relay run. Default 3,000 (100 with --quick).
+    #[arg(long)]
+    relay_requests: Option<usize>,
+    /// Offered rate of the relay run, requests per second (0: unpaced).
+    #[arg(long, default_value_t = 500.0)]
+    relay_rate: f64,
     /// Offered rates of the load curve, comma-separated (empty: no curve).
     #[arg(long, value_delimiter = ',', default_value = "250,500,1000,2000")]
     curve: Vec<f64>,
@@ -35,7 +42,8 @@ pub struct Args {
     /// Block gas limit in the load runs.
     #[arg(long, default_value_t = 150_000_000)]
     gas_limit: u64,
-    /// A short run: 200 requests unless --requests says otherwise, no load curve, gas on revm only.
+    /// A short run: 200 requests and 100 relayed unless --requests / --relay-requests say otherwise, no load
+    /// curve, gas on revm only.
     #[arg(long)]
     quick: bool,
     /// Gas per call on revm only, printed (no load runs, no report).
@@ -69,6 +77,7 @@ impl Args {
             return Ok(());
         }
         let requests = if self.quick && self.requests == 20_000 { 200 } else { self.requests };
+        let relay_requests = self.relay_requests.unwrap_or(if self.quick { 100 } else { 3_000 });
         let command = std::env::args().collect::<Vec<_>>().join(" ");
         let command = match command.split_once(" bench") {
             Some((_, rest)) => format!("zrsign bench{rest}"),
@@ -78,6 +87,8 @@ impl Args {
             requests,
             users: self.users,
             rate: (self.rate > 0.0).then_some(self.rate),
+            relay_requests,
+            relay_rate: (self.relay_rate > 0.0).then_some(self.relay_rate),
             curve: if self.quick { Vec::new() } else { self.curve.clone() },
             curve_seconds: self.curve_seconds,
             max_in_flight: self.max_in_flight,
@@ -105,11 +116,13 @@ impl Args {
         let json = self.out.join("report.json");
         std::fs::write(&json, serde_json::to_vec_pretty(&report)?)
             .wrap_err_with(|| format!("writing {}", json.display()))?;
-        let local: Vec<String> = bench::plot::FILES.iter().map(|f| format!("- [{f}]({f})")).collect();
+        let names: Vec<String> =
+            svgs.iter().filter_map(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
+        let local: Vec<String> = names.iter().map(|f| format!("- [{f}]({f})")).collect();
         let summary = self.out.join("summary.md");
         std::fs::write(&summary, report.markdown(&local.join("\n")))
             .wrap_err_with(|| format!("writing {}", summary.display()))?;
-        let published: Vec<String> = bench::plot::FILES.iter().map(|f| format!("![{f}](docs/bench/{f})")).collect();
+        let published: Vec<String> = names.iter().map(|f| format!("![{f}](docs/bench/{f})")).collect();
         let markdown = report.markdown(&published.join("\n\n"));
         if self.publish {
             std::fs::create_dir_all("docs/bench").wrap_err("creating docs/bench")?;
