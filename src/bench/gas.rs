@@ -60,6 +60,55 @@ pub struct BatchFigure {
     pub per_extra_item: Option<u64>,
 }
 
+/// The service fee per wallet type of a measured deployment.
+const MPC_FEE: u128 = 1_000_000_000_000;
+
+/// A fresh deployment to measure on: ZrSign deployed and configured (the EVM wallet type, its own chain allowed,
+/// the bench's root key) on the first three accounts as admin, MPC and user.
+struct Measured {
+    mpc: Address,
+    user: Address,
+    proxy: Address,
+    root: RootSecret,
+    chain_id: u64,
+    caip2: String,
+    wallet_type: alloy::primitives::B256,
+}
+
+impl Measured {
+    async fn deploy<B: ChainSubmit>(backend: &B, artifacts: &Artifacts) -> Result<Self, DevnetError> {
+        let [admin, mpc, user] = backend.first_accounts()?;
+        let proxy = deploy::deploy(backend, artifacts, Roles { admin, mpc, fee: admin, pauser: admin }).await?.proxy;
+        let root = RootSecret::from_seed("bench")?;
+        let chain_id = backend.evm_chain_id();
+        let caip2 = Caip2::eip155(chain_id).to_string();
+        let setup = Setup {
+            root_public_key: root.public().xy(),
+            mpc_fee: MPC_FEE,
+            evm_chains: vec![(caip2.clone(), chain_id)],
+        };
+        let wallet_type = deploy::configure(backend, proxy, admin, &setup).await?;
+        Ok(Self { mpc, user, proxy, root, chain_id, caip2, wallet_type })
+    }
+
+    /// The response to key request `r`: the child public key the root derives for it.
+    fn key_response(&self, r: &Requested) -> Result<IZrSign::zrKeyResCall, DevnetError> {
+        let path = KeyPath {
+            evm_chain_id: self.chain_id,
+            proxy: self.proxy,
+            owner: r.request.owner,
+            wallet_type_id: self.wallet_type,
+            index: r.request.walletIndex,
+        };
+        let public = self.root.child(&path).public().map_err(crate::mpc::KeyError::from)?;
+        Ok(IZrSign::zrKeyResCall {
+            requestId: r.id,
+            request: r.request.clone(),
+            publicKey: public.xy().to_vec().into(),
+        })
+    }
+}
+
 /// Steady-state transaction gas of each request and response kind on `backend` (a fresh chain): the
 /// counters a call touches are warmed by earlier calls of the same kind first, as in forge's suite.
 /// Batch responses of [`BATCHES`] sizes (sign and key) follow, with the gas of each extra item.
@@ -67,17 +116,8 @@ pub async fn gas_per_call<B: ChainSubmit>(
     backend: &B,
     artifacts: &Artifacts,
 ) -> Result<(Vec<GasFigure>, Vec<BatchFigure>), DevnetError> {
-    let [admin, mpc, user] = backend.first_accounts()?;
-    let proxy = deploy::deploy(backend, artifacts, Roles { admin, mpc, fee: admin, pauser: admin }).await?.proxy;
-    let root = RootSecret::from_seed("bench")?;
-    let chain_id = backend.evm_chain_id();
-    let caip2 = Caip2::eip155(chain_id).to_string();
-    let setup = Setup {
-        root_public_key: root.public().xy(),
-        mpc_fee: 1_000_000_000_000,
-        evm_chains: vec![(caip2.clone(), chain_id)],
-    };
-    let wallet_type = deploy::configure(backend, proxy, admin, &setup).await?;
+    let deployment = Measured::deploy(backend, artifacts).await?;
+    let Measured { mpc, user, proxy, ref root, chain_id, ref caip2, wallet_type } = deployment;
     let client = Client::new(backend, proxy, user);
     // Exact quotes (revm's base fee is constant): no excess to credit, as in forge's suite.
     let key_fee = Some(backend.view(proxy, IZrSign::keyFeeCall { walletTypeId: wallet_type, options: 1 }).await?);
@@ -85,19 +125,7 @@ pub async fn gas_per_call<B: ChainSubmit>(
         Ok(Some(backend.view(proxy, IZrSign::signFeeCall { walletTypeId: wallet_type, kind }).await?))
     };
     let answer_key = async |r: &Requested| -> Result<_, DevnetError> {
-        let path = KeyPath {
-            evm_chain_id: chain_id,
-            proxy,
-            owner: r.request.owner,
-            wallet_type_id: wallet_type,
-            index: r.request.walletIndex,
-        };
-        let call = IZrSign::zrKeyResCall {
-            requestId: r.id,
-            request: r.request.clone(),
-            publicKey: root.child(&path).public().map_err(crate::mpc::KeyError::from)?.xy().to_vec().into(),
-        };
-        Ok(backend.transact(mpc, proxy, call, U256::ZERO).await?)
+        Ok(backend.transact(mpc, proxy, deployment.key_response(r)?, U256::ZERO).await?)
     };
     let mut figures = Vec::new();
 
@@ -122,7 +150,7 @@ pub async fn gas_per_call<B: ChainSubmit>(
     let params = |payload: Vec<u8>| ZrSignParams {
         walletTypeId: wallet_type,
         walletIndex: U256::ZERO,
-        dstChainId: crate::protocol::chain_key(&caip2),
+        dstChainId: crate::protocol::chain_key(caip2),
         payload: payload.into(),
         broadcast: false,
     };
@@ -225,33 +253,18 @@ pub async fn gas_per_call<B: ChainSubmit>(
 /// project's revm chain: build, execute, commit, receipt), over `count` requests.
 pub async fn revm_sign_rate(artifacts: &Artifacts, count: usize) -> Result<f64, DevnetError> {
     let backend = crate::chain::RevmChain::new(31_337, 3);
-    let [admin, mpc, user] = backend.first_accounts()?;
-    let proxy = deploy::deploy(&backend, artifacts, Roles { admin, mpc, fee: admin, pauser: admin }).await?.proxy;
-    let root = RootSecret::from_seed("bench")?;
-    let chain_id = backend.evm_chain_id();
-    let caip2 = Caip2::eip155(chain_id).to_string();
-    let setup = Setup {
-        root_public_key: root.public().xy(),
-        mpc_fee: 1_000_000_000_000,
-        evm_chains: vec![(caip2.clone(), chain_id)],
-    };
-    let wallet_type = deploy::configure(&backend, proxy, admin, &setup).await?;
+    let deployment = Measured::deploy(&backend, artifacts).await?;
+    let Measured { mpc, user, proxy, ref caip2, wallet_type, .. } = deployment;
     let client = Client::new(&backend, proxy, user);
     let key = client.send_key_request(user, wallet_type, 1, None).await?;
-    let path = KeyPath { evm_chain_id: chain_id, proxy, owner: user, wallet_type_id: wallet_type, index: U256::ZERO };
-    let call = IZrSign::zrKeyResCall {
-        requestId: key.id,
-        request: key.request.clone(),
-        publicKey: root.child(&path).public().map_err(crate::mpc::KeyError::from)?.xy().to_vec().into(),
-    };
-    backend.transact(mpc, proxy, call, U256::ZERO).await?;
+    backend.transact(mpc, proxy, deployment.key_response(&key)?, U256::ZERO).await?;
     let fee = backend.view(proxy, IZrSign::signFeeCall { walletTypeId: wallet_type, kind: RequestKind::Hash }).await?;
     let started = std::time::Instant::now();
     for i in 0..count {
         let params = ZrSignParams {
             walletTypeId: wallet_type,
             walletIndex: U256::ZERO,
-            dstChainId: crate::protocol::chain_key(&caip2),
+            dstChainId: crate::protocol::chain_key(caip2),
             payload: keccak256(i.to_be_bytes()).to_vec().into(),
             broadcast: false,
         };

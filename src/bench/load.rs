@@ -238,16 +238,20 @@ struct Shared {
 }
 
 impl Shared {
-    /// Every request settled as the plan asks (mined; answered; relayed), or failed.
-    fn finished(&self, plan: &LoadPlan, relays: bool) -> bool {
-        let settled = if relays {
+    /// Requests settled as the plan asks: mined; answered; or answered and relayed.
+    fn settled(&self, plan: &LoadPlan, relays: bool) -> usize {
+        if relays {
             self.relayed.min(self.answered)
         } else if plan.answers {
             self.answered
         } else {
             self.mined
-        };
-        settled + self.failed >= self.samples.len()
+        }
+    }
+
+    /// Every request settled as the plan asks, or failed.
+    fn finished(&self, plan: &LoadPlan, relays: bool) -> bool {
+        self.settled(plan, relays) + self.failed >= self.samples.len()
     }
 }
 
@@ -316,13 +320,7 @@ pub async fn run(
         for receipt in receipts {
             absorb(&mut s, receipt, number, seen, seen_ms);
         }
-        let settled = if relaying {
-            s.relayed.min(s.answered)
-        } else if plan.answers {
-            s.answered
-        } else {
-            s.mined
-        };
+        let settled = s.settled(plan, relaying);
         done.store(settled, Ordering::Relaxed);
         progress(settled);
     });
