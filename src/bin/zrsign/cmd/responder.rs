@@ -132,6 +132,7 @@ impl Args {
             .view(proxy, IZrSign::rootKeyCall { keyVersion: version })
             .await
             .map_err(|e| Failure::from_chain("read the root key", &e))?;
+        let shutdown = services::shutdown_on_signals("responder")?;
         let is_root = |ours: [u8; 64]| version != 0 && on_chain.x.0[..] == ours[..32] && on_chain.y.0[..] == ours[32..];
         match mock_root {
             Some((root_file, root)) => {
@@ -145,22 +146,24 @@ impl Args {
                     ));
                 }
                 let mock = Arc::new(MockSigner::new([(version, root)].into()));
-                self.serve(&config, chain, proxy, account, mock, None).await
+                self.serve(&config, chain, proxy, account, mock, shutdown).await
             }
             #[cfg(feature = "threshold")]
             None => {
-                let (signer, parties) = threshold_signer(self.mpc_network.as_ref(), &self.mpc_nodes, version)?;
-                if !is_root(signer.root_public_key(version).map(|k| k.xy()).unwrap_or([0; 64])) {
+                let (signer, root, parties) = threshold_signer(self.mpc_network.as_ref(), &self.mpc_nodes, version)?;
+                if !is_root(root.xy()) {
                     return Err(Failure::protocol(
                         format!("the threshold network's root key is not the deployment's (version {version})"),
                         "pass the --mpc-network whose root.json was set at deploy (--root-public-key)",
                     ));
                 }
                 tracing::info!(parties, "coordinating the threshold MPC network");
-                let pool = signer.clone();
-                let fill: Background =
-                    Box::new(move |stop| Box::pin(pool.keep_pool_filled(PRESIGNATURE_POOL, POOL_CHECK, stop)));
-                self.serve(&config, chain, proxy, account, signer, Some(fill)).await
+                let pool =
+                    tokio::spawn(signer.clone().keep_pool_filled(PRESIGNATURE_POOL, POOL_CHECK, shutdown.clone()));
+                let served = self.serve(&config, chain, proxy, account, signer, shutdown).await;
+                // The pool stops on the same token.
+                let _ = pool.await;
+                served
             }
             #[cfg(not(feature = "threshold"))]
             None => Err(Failure::usage(
@@ -170,7 +173,7 @@ impl Args {
         }
     }
 
-    /// Serves the responder with `mpc` until SIGINT / SIGTERM; `background` runs beside it until then.
+    /// Serves the responder with `mpc` until `shutdown` (SIGINT / SIGTERM).
     async fn serve<S: Signer + 'static>(
         self,
         config: &zrsign::config::Config,
@@ -178,7 +181,7 @@ impl Args {
         proxy: alloy::primitives::Address,
         account: alloy::primitives::Address,
         mpc: Arc<S>,
-        background: Option<Background>,
+        shutdown: tokio_util::sync::CancellationToken,
     ) -> Outcome<()> {
         let section = &config.responder;
         let store = self.service.store(section).await?;
@@ -197,7 +200,6 @@ impl Args {
                 .map_err(|e| Failure::internal(format!("starting the responder: {e}")))?
                 .with_health(api.health.register("responder"));
 
-        let shutdown = services::shutdown_on_signals("responder")?;
         let http = api.serve(&store, chain.evm_chain_id(), proxy, &shutdown).await?;
         let up = ServiceOutput {
             service: "responder".into(),
@@ -219,21 +221,11 @@ impl Args {
             )
         })?;
         let interval = self.service.poll(section);
-        let background = background.map(|task| tokio::spawn(task(shutdown.clone())));
         responder.run(interval, shutdown.cancelled_owned()).await;
-        if let Some(task) = background {
-            let _ = task.await;
-        }
         tracing::info!("responder stopped");
         Ok(())
     }
 }
-
-/// A task run beside the responder until the token is cancelled (the threshold network's presignature pool).
-type Background = Box<
-    dyn FnOnce(tokio_util::sync::CancellationToken) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
-        + Send,
->;
 
 /// Presignatures the coordinator keeps ready per signing set.
 #[cfg(feature = "threshold")]
@@ -242,13 +234,18 @@ const PRESIGNATURE_POOL: usize = 32;
 #[cfg(feature = "threshold")]
 const POOL_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// The coordinator of the threshold network in `network` with `nodes`, holding root `version`; and the parties.
+/// The coordinator of the threshold network in `network` with `nodes`, holding root `version`; its root public
+/// key and the number of parties.
 #[cfg(feature = "threshold")]
 fn threshold_signer(
     network: Option<&PathBuf>,
     nodes: &[(u16, String)],
     version: u32,
-) -> Outcome<(Arc<zrsign::signer::threshold::ThresholdSigner<zrsign::mpc::network::remote::RemoteNode>>, u16)> {
+) -> Outcome<(
+    Arc<zrsign::signer::threshold::ThresholdSigner<zrsign::mpc::network::remote::RemoteNode>>,
+    zrsign::protocol::PublicKey,
+    u16,
+)> {
     use zrsign::mpc::network::{https::Tls, layout, pki::Identity, remote::RemoteNode};
     let dir = network.ok_or_else(|| {
         Failure::usage("no threshold network", "pass --mpc-network DIR (the directory `zrsign mpc keygen --out` wrote)")
@@ -270,5 +267,5 @@ fn threshold_signer(
     })?;
     let links = RemoteNode::network(&tls, nodes.to_vec());
     let signer = zrsign::signer::threshold::ThresholdSigner::new(version, root, record.threshold, links);
-    Ok((Arc::new(signer), record.parties))
+    Ok((Arc::new(signer), root, record.parties))
 }
