@@ -267,12 +267,10 @@ impl<N: NodeLink + 'static> ThresholdSigner<N> {
 
     /// The first `threshold` reachable nodes, or how many are reachable.
     async fn signing_set(&self) -> Result<Vec<Arc<N>>, usize> {
-        let mut up = Vec::new();
-        for node in &self.nodes {
-            if node.is_up().await {
-                up.push(node.clone());
-            }
-        }
+        // Every node is asked at once: one unreachable node costs one timeout, not one per node after it.
+        let answers = futures::future::join_all(self.nodes.iter().map(|node| node.is_up())).await;
+        let mut up: Vec<Arc<N>> =
+            self.nodes.iter().zip(answers).filter(|(_, is_up)| *is_up).map(|(node, _)| node.clone()).collect();
         let reachable = up.len();
         if reachable < usize::from(self.threshold) {
             return Err(reachable);

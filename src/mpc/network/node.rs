@@ -146,9 +146,12 @@ impl<C: ChainRead + Send + Sync + 'static> Node<C> {
     /// Session `id` by `set`, opened by whichever comes first: the coordinator's ask or a peer's message.
     fn with_session<T>(&self, id: u64, set: &[u16], f: impl FnOnce(&mut Session) -> T) -> Result<T, Failed> {
         let mut sessions = self.sessions();
-        sessions.retain(|_, s| s.opened.elapsed() < SESSION_TIMEOUT);
-        if !sessions.contains_key(&id) && sessions.len() >= MAX_SESSIONS {
-            return Err(self.refuse(format!("{MAX_SESSIONS} sessions open")));
+        if !sessions.contains_key(&id) {
+            // Only opening a session prunes the expired ones: a message to an open session costs one lookup.
+            sessions.retain(|_, s| s.opened.elapsed() < SESSION_TIMEOUT);
+            if sessions.len() >= MAX_SESSIONS {
+                return Err(self.refuse(format!("{MAX_SESSIONS} sessions open")));
+            }
         }
         let session = sessions.entry(id).or_insert_with(|| {
             let (incoming, receiver) = mpsc::unbounded();
